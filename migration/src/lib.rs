@@ -1,1 +1,20 @@
-//! placeholder
+//! The one schema of Souk, for SQLite and PostgreSQL alike.
+//!
+//! Conventions: ids are UUID v7 (`uuid` on PostgreSQL, 16-byte blobs on SQLite), money is integer
+//! minor units beside a currency code, timestamps are UTC with time zone.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_platform;
+mod m20261122_000002_users;
+
+/// Applies Souk's migrations in order.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_platform::Migration), Box::new(m20261122_000002_users::Migration)]
+    }
+}

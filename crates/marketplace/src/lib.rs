@@ -1,1 +1,54 @@
-//! placeholder
+//! Souk's use cases: each opens one transaction, calls the domain rules, and commits all or
+//! nothing. The HTTP server and the CLI call only this crate.
+
+pub mod clock;
+pub mod idempotency;
+pub mod jobs;
+pub mod users;
+
+use std::sync::Arc;
+
+use souk_auth::PasswordHasher;
+use souk_kernel::{Clock, SystemClock};
+use souk_storage::Database;
+
+pub use jobs::JobRun;
+
+/// Settings the use cases need from configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Sandbox mode: test clock and job-runner endpoints are available.
+    pub sandbox: bool,
+}
+
+/// Everything a use case needs: the database, platform time and shared services.
+#[derive(Debug, Clone)]
+pub struct Marketplace {
+    /// The connection pool.
+    pub db: Database,
+    /// Platform time (system clock plus the sandbox offset).
+    pub clock: Arc<SystemClock>,
+    /// Password hashing.
+    pub hasher: PasswordHasher,
+    /// Behaviour switches from configuration.
+    pub settings: Settings,
+}
+
+impl Marketplace {
+    /// A marketplace over an open (migrated) database; loads the persisted sandbox clock offset.
+    pub async fn open(db: Database, settings: Settings) -> Result<Marketplace, souk_kernel::DomainError> {
+        let marketplace = Marketplace {
+            db,
+            clock: Arc::new(SystemClock::default()),
+            hasher: PasswordHasher::default(),
+            settings,
+        };
+        marketplace.sync_clock().await?;
+        Ok(marketplace)
+    }
+
+    /// The platform clock as a trait object for domain rules.
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+}

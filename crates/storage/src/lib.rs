@@ -1,1 +1,13 @@
-//! placeholder
+//! Persistence of Souk on sea-orm: one code path for SQLite and PostgreSQL.
+//!
+//! Repositories are generic over [`sea_orm::ConnectionTrait`], so the same code runs on a pooled
+//! connection or inside a use case's transaction.
+
+pub mod db;
+pub mod entities;
+pub mod idempotency;
+pub mod platform_clock;
+pub mod users;
+
+pub use db::{Backend, Database, db_error};
+pub use users::SqlUsers;
