@@ -1,1 +1,12 @@
+//! The Souk server: configuration, CLI, HTTP routes and conventions, OpenAPI, background jobs.
 
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod logging;
+pub mod openapi;
+pub mod routes;
+
+pub use app::{RunningServer, start};
+pub use config::Config;

@@ -1,0 +1,155 @@
+//! Assembling and running the HTTP server.
+
+use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use souk_auth::{NewUser, TokenKeys};
+use souk_marketplace::users::AdminOutcome;
+use souk_marketplace::{Marketplace, Settings};
+use souk_storage::Database;
+use utoipa_actix_web::{AppExt, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::http::context::request_context;
+use crate::http::extractors::path_error;
+use crate::http::fallback::{RouteTable, not_found_or_method_not_allowed};
+use crate::http::idempotency::idempotency;
+use crate::http::metrics::Metrics;
+use crate::http::rate_limit::{RateLimiter, enforce};
+use crate::{http, openapi, routes};
+
+/// Connections in the pool: readers never wait for the single SQLite writer.
+const POOL_SIZE: u32 = 16;
+/// How often the job loop runs due jobs.
+const JOB_INTERVAL: Duration = Duration::from_secs(15);
+/// How long in-flight requests may take to finish on shutdown.
+const SHUTDOWN_GRACE: u64 = 30;
+
+/// Everything handlers share.
+#[derive(Debug)]
+pub struct AppState {
+    /// The use cases.
+    pub marketplace: Marketplace,
+    /// Access-token keys.
+    pub tokens: TokenKeys,
+    /// Request metrics.
+    pub metrics: Metrics,
+    /// Per-caller limits.
+    pub rate_limiter: RateLimiter,
+    /// Documented routes, for `405` answers.
+    pub routes: RouteTable,
+    /// The serialized OpenAPI document.
+    pub openapi_json: String,
+}
+
+/// Connects, migrates, and creates the bootstrap admin; the state every worker shares.
+pub async fn prepare(config: &Config) -> anyhow::Result<web::Data<AppState>> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)?;
+    }
+    let applied = Database::migrate(&config.database_url).await?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "applied migrations");
+    }
+    let db = Database::connect(&config.database_url, POOL_SIZE).await?;
+    let marketplace = Marketplace::open(db, Settings { sandbox: config.sandbox }).await?;
+    if let Some((email, password)) = &config.bootstrap_admin {
+        let input = NewUser { email: email.clone(), username: None, password: password.clone() };
+        match marketplace.ensure_admin(input).await? {
+            AdminOutcome::Created(user) => tracing::info!(email = %user.email, "bootstrap admin created"),
+            AdminOutcome::AlreadyExists(_) => tracing::debug!("bootstrap admin already exists"),
+        }
+    }
+    let doc = openapi::document();
+    Ok(web::Data::new(AppState {
+        marketplace,
+        tokens: TokenKeys::hs256(config.resolve_jwt_secret()?.as_bytes()),
+        metrics: Metrics::default(),
+        rate_limiter: RateLimiter::new(config.rate_limits),
+        routes: RouteTable::from_openapi(&doc),
+        openapi_json: doc.to_json()?,
+    }))
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// Stops the server (gracefully with `stop(true)`).
+    pub handle: ServerHandle,
+    /// Completes when the server has stopped.
+    pub done: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Binds and starts serving; `handle_signals` makes SIGINT/SIGTERM stop it gracefully.
+pub async fn start(config: &Config, handle_signals: bool) -> anyhow::Result<RunningServer> {
+    let state = prepare(config).await?;
+    let listener = TcpListener::bind(config.bind)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+    let addr = listener.local_addr()?;
+    let app_state = state.clone();
+    let mut server = HttpServer::new(move || {
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .app_data(app_state.clone())
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .service(scope::scope("/api/v1").configure(routes::api))
+            .configure(routes::ops)
+            .split_for_parts();
+        app.service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new(["/openapi.json"])))
+            .route("/docs", web::get().to(docs_redirect))
+            .default_service(web::to(not_found_or_method_not_allowed))
+            .wrap(from_fn(idempotency))
+            .wrap(from_fn(enforce))
+            .wrap(from_fn(http::auth::authenticate))
+            .wrap(from_fn(request_context))
+    })
+    .shutdown_timeout(SHUTDOWN_GRACE)
+    .listen(listener)?;
+    if !handle_signals {
+        server = server.disable_signals();
+    }
+    let server = server.run();
+    let handle = server.handle();
+    let jobs = tokio::spawn(job_loop(state.clone()));
+    let done = tokio::spawn(async move {
+        let result = server.await;
+        jobs.abort();
+        result
+    });
+    tracing::info!(
+        address = %addr,
+        database = state.marketplace.db.backend.name(),
+        sandbox = config.sandbox,
+        docs = %format!("http://{addr}/docs/"),
+        "souk is serving"
+    );
+    Ok(RunningServer { addr, handle, done })
+}
+
+/// Runs due jobs on a fixed interval and trims the rate limiter's memory.
+async fn job_loop(state: web::Data<AppState>) {
+    let mut ticker = tokio::time::interval(JOB_INTERVAL);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        match state.marketplace.run_due_jobs().await {
+            Ok(runs) => {
+                for run in runs.iter().filter(|run| run.processed > 0) {
+                    tracing::info!(job = run.name, processed = run.processed, "job ran");
+                }
+            }
+            Err(error) => tracing::error!(%error, "job loop failed"),
+        }
+        state.rate_limiter.forget_idle_callers();
+    }
+}

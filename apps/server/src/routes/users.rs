@@ -1,0 +1,230 @@
+//! Reading user accounts.
+
+use actix_web::{get, web};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use souk_auth::{User, UserFilter, UserSort, UserStatus};
+use souk_kernel::{Role, UserId};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::http::auth::Caller;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::query::QueryParams;
+use crate::{list_envelope, one_envelope};
+
+/// A role's wire name.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleName {
+    /// Platform operator.
+    Admin,
+    /// Lists products and fulfils orders.
+    Seller,
+    /// Buys.
+    Buyer,
+}
+
+impl From<Role> for RoleName {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Admin => RoleName::Admin,
+            Role::Seller => RoleName::Seller,
+            Role::Buyer => RoleName::Buyer,
+        }
+    }
+}
+
+/// An account status's wire name.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatusName {
+    /// E-mail not yet verified.
+    PendingVerification,
+    /// May sign in.
+    Active,
+    /// Blocked by an admin.
+    Suspended,
+}
+
+impl From<UserStatus> for UserStatusName {
+    fn from(status: UserStatus) -> Self {
+        match status {
+            UserStatus::PendingVerification => UserStatusName::PendingVerification,
+            UserStatus::Active => UserStatusName::Active,
+            UserStatus::Suspended => UserStatusName::Suspended,
+        }
+    }
+}
+
+/// A user account as clients see it (never the password hash).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserDto {
+    /// Account id (UUID v7).
+    pub id: Uuid,
+    /// E-mail address (lower case).
+    #[schema(example = "amina@souk.example")]
+    pub email: String,
+    /// Unique handle.
+    #[schema(example = "amina")]
+    pub username: String,
+    /// The role.
+    pub role: RoleName,
+    /// Account state.
+    pub status: UserStatusName,
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Whether the e-mail is verified.
+    pub email_verified: bool,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<User> for UserDto {
+    fn from(user: User) -> Self {
+        UserDto {
+            id: user.id.as_uuid(),
+            email: user.email,
+            username: user.username,
+            role: user.role.into(),
+            status: user.status.into(),
+            first_name: user.first_name,
+            last_name: user.last_name,
+            phone: user.phone,
+            email_verified: user.email_verified_at.is_some(),
+            created_at: user.created_at,
+            updated_at: user.updated_at,
+        }
+    }
+}
+
+one_envelope!(
+    /// `{"data": {"user": ...}}`
+    UserResponse, UserData, user: UserDto
+);
+list_envelope!(
+    /// `{"data": {"users": [...], "pagination": ...}}`
+    UserListResponse, UserListData, users: UserDto
+);
+
+/// Query parameters of `GET /api/v1/users`.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct UserListQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, default = 1)]
+    page: Option<u32>,
+    /// Items per page, 1 to 200.
+    #[param(minimum = 1, maximum = 200, default = 20)]
+    page_size: Option<u32>,
+    /// Sort key: `created_at` (default), `updated_at`, `email`, `username`.
+    #[param(pattern = "^(created_at|updated_at|email|username)$")]
+    order_by: Option<String>,
+    /// `ASC` or `DESC` (default), any case.
+    #[param(pattern = "^(?i)(asc|desc)$")]
+    order_direction: Option<String>,
+    /// Roles, comma-separated or repeated: `admin`, `seller`, `buyer`.
+    role: Option<String>,
+    /// Statuses, comma-separated or repeated: `pending_verification`, `active`, `suspended`.
+    status: Option<String>,
+    /// Case-insensitive text in e-mail, username or name (at most 100 characters).
+    search: Option<String>,
+    /// Created at or after: RFC 3339, a date or Unix seconds.
+    from: Option<String>,
+    /// Created at or before (a bare date includes the whole day).
+    to: Option<String>,
+    /// Updated at or after.
+    updated_from: Option<String>,
+    /// Updated at or before.
+    updated_to: Option<String>,
+}
+
+/// Lists user accounts. Requires: admin.
+#[utoipa::path(
+    tag = "users",
+    params(UserListQuery),
+    security(("bearer" = []), ("basic" = [])),
+    responses(
+        (status = 200, description = "A page of users", body = UserListResponse),
+        (status = 400, description = "Malformed query string", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "The caller is not an admin", body = ErrorBody),
+        (status = 422, description = "A filter, sort or page parameter is invalid", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+    )
+)]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    Caller(actor): Caller,
+    query: QueryParams,
+) -> Result<web::Json<UserListResponse>, ApiError> {
+    let mut reader = query.reader();
+    let page = reader.page();
+    let (sort, direction) = reader.sort::<UserSort>();
+    let (created_from, created_to) = reader.time_range("from", "to");
+    let (updated_from, updated_to) = reader.time_range("updated_from", "updated_to");
+    let filter = UserFilter {
+        roles: reader.many("role"),
+        statuses: reader.many("status"),
+        search: reader.text("search", 100),
+        created_from,
+        created_to,
+        updated_from,
+        updated_to,
+    };
+    reader.finish()?;
+    let users = state.marketplace.list_users(&actor, &filter, sort, direction, page).await?;
+    Ok(web::Json(UserListResponse::new(users.map(UserDto::from))))
+}
+
+/// The caller's own account. Requires: any signed-in user.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = []), ("basic" = [])),
+    responses(
+        (status = 200, description = "The caller", body = UserResponse),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 404, description = "The account no longer exists", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+    )
+)]
+#[get("/users/me")]
+pub async fn current_user(
+    state: web::Data<AppState>,
+    Caller(actor): Caller,
+) -> Result<web::Json<UserResponse>, ApiError> {
+    let id = actor.user_id().ok_or_else(|| ApiError::from(souk_kernel::DomainError::Unauthenticated))?;
+    let user = state.marketplace.get_user(&actor, id).await?;
+    Ok(web::Json(UserResponse::new(user.into())))
+}
+
+/// One user account. Requires: the user itself or an admin; anyone else gets `404`.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path, description = "User id")),
+    security(("bearer" = []), ("basic" = [])),
+    responses(
+        (status = 200, description = "The user", body = UserResponse),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 404, description = "No such user, or not visible to the caller", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+    )
+)]
+#[get("/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    Caller(actor): Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<UserResponse>, ApiError> {
+    let user = state.marketplace.get_user(&actor, UserId(id.into_inner())).await?;
+    Ok(web::Json(UserResponse::new(user.into())))
+}
