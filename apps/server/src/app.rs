@@ -88,6 +88,8 @@ pub struct RunningServer {
     pub handle: ServerHandle,
     /// Completes when the server has stopped.
     pub done: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The shared state (for embedding and tests).
+    pub state: web::Data<AppState>,
 }
 
 /// Binds and starts serving; `handle_signals` makes SIGINT/SIGTERM stop it gracefully.
@@ -133,7 +135,7 @@ pub async fn start(config: &Config, handle_signals: bool) -> anyhow::Result<Runn
         docs = %format!("http://{addr}/docs/"),
         "souk is serving"
     );
-    Ok(RunningServer { addr, handle, done })
+    Ok(RunningServer { addr, handle, done, state })
 }
 
 /// Runs due jobs on a fixed interval and trims the rate limiter's memory.

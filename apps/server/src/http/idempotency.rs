@@ -23,7 +23,8 @@ pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-
 /// Largest body an idempotent request may carry (uploads included).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
 
-fn request_hash(method: &str, path: &str, body: &[u8]) -> String {
+/// The fingerprint of a request: a key reused with a different fingerprint is refused.
+pub fn request_hash(method: &str, path: &str, body: &[u8]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(method.as_bytes());
     hasher.update(b"\n");
