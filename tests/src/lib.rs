@@ -213,7 +213,7 @@ impl TestServer {
 
     /// Stores a user directly (registration arrives with the accounts API) and returns it.
     pub async fn create_user(&self, role: Role, username: &str) -> User {
-        let now = Utc::now();
+        let now = self.running.state.marketplace.clock().now();
         let user = User {
             id: UserId::new(),
             email: format!("{username}@souk.example"),

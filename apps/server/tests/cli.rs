@@ -1,0 +1,189 @@
+//! The `souk` binary as a process: the committed OpenAPI document, migrations, admin creation,
+//! JSON logs with request ids, and graceful shutdown on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "cli-test-secret-0123456789abcdef0123456789";
+
+fn souk(data_dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_souk"));
+    command
+        .current_dir(data_dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("SOUK_DATA_DIR", data_dir)
+        .env("SOUK_JWT_SECRET", SECRET)
+        .env("SOUK_BIND", "127.0.0.1:0")
+        .env("SOUK_LOG", "info");
+    command
+}
+
+fn committed_openapi() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/openapi.json")
+}
+
+#[test]
+fn the_committed_openapi_document_matches_the_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = souk(dir.path()).arg("openapi").output().unwrap();
+    assert!(output.status.success());
+    let generated = String::from_utf8(output.stdout).unwrap();
+    let committed = std::fs::read_to_string(committed_openapi()).unwrap_or_default();
+    assert!(
+        generated == committed,
+        "openapi/openapi.json is out of date: run `cargo run -p souk-server -- openapi > openapi/openapi.json`"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&generated).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+}
+
+#[test]
+fn migrate_applies_once_and_reports_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = souk(dir.path()).arg("migrate").output().unwrap();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert_eq!(String::from_utf8_lossy(&first.stdout).trim(), "applied 2 migration(s)");
+    let second = souk(dir.path()).arg("migrate").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&second.stdout).trim(), "applied 0 migration(s)");
+    let status = souk(dir.path()).args(["migrate", "--status"]).output().unwrap();
+    let listing = String::from_utf8_lossy(&status.stdout);
+    assert_eq!(listing.lines().count(), 2, "{listing}");
+    assert!(listing.lines().all(|line| line.starts_with("applied m2026")), "{listing}");
+    assert!(dir.path().join("souk.db").exists(), "the default database lives in the data directory");
+}
+
+fn admin_create(dir: &Path, email: &str, password: &str) -> std::process::Output {
+    let mut child = souk(dir)
+        .args(["admin", "create", "--email", email, "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn admin_create_reads_the_password_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = admin_create(dir.path(), "ops@souk.example", "a long admin password");
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(String::from_utf8_lossy(&created.stdout).starts_with("created admin ops@souk.example"));
+
+    let duplicate = admin_create(dir.path(), "ops@souk.example", "a long admin password");
+    assert!(!duplicate.status.success());
+    assert!(String::from_utf8_lossy(&duplicate.stderr).contains("already exists"));
+
+    let weak = admin_create(dir.path(), "root@souk.example", "short");
+    assert!(!weak.status.success());
+    assert!(
+        String::from_utf8_lossy(&weak.stderr).contains("password:"),
+        "{}",
+        String::from_utf8_lossy(&weak.stderr)
+    );
+
+    let no_flag = souk(dir.path()).args(["admin", "create", "--email", "x@souk.example"]).output().unwrap();
+    assert!(!no_flag.status.success(), "the password never comes from the command line");
+}
+
+#[test]
+fn bad_configuration_stops_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = souk(dir.path()).env("SOUK_BIND", "nowhere").arg("migrate").output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("SOUK_BIND"));
+}
+
+struct Server {
+    child: Child,
+    address: String,
+    logs: std::sync::mpsc::Receiver<String>,
+}
+
+fn start_server(dir: &Path) -> Server {
+    let mut child = souk(dir)
+        .arg("serve")
+        .env("SOUK_LOG_FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (sender, logs) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let line =
+            logs.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("server starts");
+        let entry: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|_| panic!("JSON log line: {line}"));
+        if entry["fields"]["message"] == "souk is serving" {
+            let address = entry["fields"]["address"].as_str().unwrap().to_owned();
+            return Server { child, address, logs };
+        }
+    }
+}
+
+fn admin_token() -> String {
+    let claims = souk_auth::AccessClaims::for_user(
+        souk_kernel::UserId::new(),
+        souk_kernel::Role::Admin,
+        chrono::Utc::now(),
+        chrono::Duration::minutes(5),
+    );
+    souk_auth::TokenKeys::hs256(SECRET.as_bytes()).sign(&claims)
+}
+
+#[test]
+fn sigterm_lets_in_flight_requests_finish_and_logs_carry_request_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start_server(dir.path());
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let body = br#"{"advance_seconds": 60}"#;
+    let head = format!(
+        "POST /api/v1/sandbox/clock HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nX-Request-Id: in-flight-1\r\n\
+Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        server.address,
+        admin_token(),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body[..5]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+
+    let killed = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    std::thread::sleep(Duration::from_millis(500));
+    stream.write_all(&body[5..]).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "the in-flight request finished: {response}");
+    assert!(response.contains("\"offset_seconds\":60"), "{response}");
+
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server stops after SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status:?}");
+    let lines: Vec<String> = server.logs.try_iter().collect();
+    let request_lines: Vec<&String> =
+        lines.iter().filter(|line| line.contains("\"request_id\":\"in-flight-1\"")).collect();
+    assert!(!request_lines.is_empty(), "the request's log lines carry its id: {lines:#?}");
+    assert!(request_lines.iter().any(|line| line.contains("request completed")), "{request_lines:#?}");
+}
