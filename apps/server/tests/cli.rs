@@ -105,6 +105,14 @@ struct Server {
     logs: std::sync::mpsc::Receiver<String>,
 }
 
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[allow(clippy::zombie_processes, reason = "the child is owned by `Server`, whose drop kills and reaps it")]
 fn start_server(dir: &Path) -> Server {
     let mut child = souk(dir)
         .arg("serve")

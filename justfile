@@ -1,0 +1,29 @@
+# Souk tasks. The two commands that matter need only cargo:
+#   cargo run --release -p souk-server    and    cargo test --workspace
+
+pg_url := env_var_or_default("SOUK_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+# Serve the API on the embedded SQLite database (Swagger UI at http://127.0.0.1:8080/docs/)
+run:
+    cargo run --release -p souk-server
+
+# Run every test on SQLite (PostgreSQL variants are reported as ignored)
+test:
+    cargo test --workspace
+
+# Run every test on SQLite and PostgreSQL
+test-pg:
+    SOUK_TEST_POSTGRES_URL={{pg_url}} cargo test --workspace
+
+# Formatting and lints, as CI checks them
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Regenerate the committed OpenAPI document from the code
+openapi:
+    cargo run -q -p souk-server -- openapi > openapi/openapi.json
+
+# Everything CI runs
+ci:
+    .ci/run
