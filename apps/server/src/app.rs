@@ -140,7 +140,7 @@ pub async fn start(config: &Config, handle_signals: bool) -> anyhow::Result<Runn
 
 /// Runs due jobs on a fixed interval and trims the rate limiter's memory.
 async fn job_loop(state: web::Data<AppState>) {
-    let mut ticker = tokio::time::interval(JOB_INTERVAL);
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + JOB_INTERVAL, JOB_INTERVAL);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;

@@ -3,6 +3,7 @@
 //! Pure rules and types; persistence is behind [`UserRepository`], implemented in `souk-storage`.
 
 pub mod password;
+pub mod permission;
 pub mod token;
 pub mod user;
 
