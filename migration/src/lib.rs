@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_platform;
 mod m20261122_000002_users;
+mod m20261122_000003_accounts;
 
 /// Applies Souk's migrations in order.
 #[derive(Debug)]
@@ -15,6 +16,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_platform::Migration), Box::new(m20261122_000002_users::Migration)]
+        vec![
+            Box::new(m20261122_000001_platform::Migration),
+            Box::new(m20261122_000002_users::Migration),
+            Box::new(m20261122_000003_accounts::Migration),
+        ]
     }
 }

@@ -79,10 +79,11 @@ async fn unknown_paths_and_wrong_methods(backend: Backend) {
 
     let response = server
         .client
-        .patch(server.url("/api/v1/users/0190a0a0-0000-7000-8000-000000000000"))
+        .put(server.url("/api/v1/users/0190a0a0-0000-7000-8000-000000000000"))
         .send()
         .await
         .unwrap();
+    assert_eq!(response.headers()["allow"], "GET, PATCH, DELETE");
     expect_error(response, 405, "METHOD_NOT_ALLOWED").await;
 }
 

@@ -1,14 +1,17 @@
 //! Assembling and running the HTTP server.
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use souk_auth::{NewUser, TokenKeys};
+use souk_marketplace::adapters::files::LocalFileStore;
+use souk_marketplace::adapters::mail::{FileMailer, Mailer, SmtpMailer};
 use souk_marketplace::users::AdminOutcome;
-use souk_marketplace::{Marketplace, Settings};
+use souk_marketplace::{Marketplace, Services, Settings};
 use souk_storage::Database;
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
@@ -34,8 +37,6 @@ const SHUTDOWN_GRACE: u64 = 30;
 pub struct AppState {
     /// The use cases.
     pub marketplace: Marketplace,
-    /// Access-token keys.
-    pub tokens: TokenKeys,
     /// Request metrics.
     pub metrics: Metrics,
     /// Per-caller limits.
@@ -46,8 +47,8 @@ pub struct AppState {
     pub openapi_json: String,
 }
 
-/// Connects, migrates, and creates the bootstrap admin; the state every worker shares.
-pub async fn prepare(config: &Config) -> anyhow::Result<web::Data<AppState>> {
+/// Migrates the database and opens the marketplace with the configured mail and file services.
+pub async fn open_marketplace(config: &Config) -> anyhow::Result<Marketplace> {
     if config.database_url.starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir)?;
     }
@@ -55,8 +56,25 @@ pub async fn prepare(config: &Config) -> anyhow::Result<web::Data<AppState>> {
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied migrations");
     }
+    let mailer: Arc<dyn Mailer> = match &config.smtp_url {
+        Some(url) => Arc::new(SmtpMailer::from_url(url).map_err(|e| anyhow::anyhow!("SOUK_SMTP_URL: {e}"))?),
+        None => Arc::new(FileMailer::new(config.data_dir.join("mail"))),
+    };
+    if config.files_url.contains("://") {
+        anyhow::bail!("SOUK_FILES_URL: only a local folder is supported so far, got {:?}", config.files_url);
+    }
+    let services = Services {
+        tokens: TokenKeys::hs256(config.resolve_jwt_secret()?.as_bytes()),
+        mailer,
+        files: Arc::new(LocalFileStore::new(config.files_url.clone().into())),
+    };
     let db = Database::connect(&config.database_url, POOL_SIZE).await?;
-    let marketplace = Marketplace::open(db, Settings { sandbox: config.sandbox }).await?;
+    Ok(Marketplace::open(db, Settings { sandbox: config.sandbox }, services).await?)
+}
+
+/// Connects, migrates, and creates the bootstrap admin; the state every worker shares.
+pub async fn prepare(config: &Config) -> anyhow::Result<web::Data<AppState>> {
+    let marketplace = open_marketplace(config).await?;
     if let Some((email, password)) = &config.bootstrap_admin {
         let input = NewUser { email: email.clone(), username: None, password: password.clone() };
         match marketplace.ensure_admin(input).await? {
@@ -67,7 +85,6 @@ pub async fn prepare(config: &Config) -> anyhow::Result<web::Data<AppState>> {
     let doc = openapi::document();
     Ok(web::Data::new(AppState {
         marketplace,
-        tokens: TokenKeys::hs256(config.resolve_jwt_secret()?.as_bytes()),
         metrics: Metrics::default(),
         rate_limiter: RateLimiter::new(config.rate_limits),
         routes: RouteTable::from_openapi(&doc),

@@ -5,7 +5,6 @@ use std::io::Read;
 use clap::{Parser, Subcommand};
 use souk_auth::NewUser;
 use souk_kernel::DomainError;
-use souk_marketplace::{Marketplace, Settings};
 use souk_storage::Database;
 
 use crate::config::Config;
@@ -92,9 +91,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
-            Database::migrate(&config.database_url).await?;
-            let db = Database::connect(&config.database_url, 2).await?;
-            let marketplace = Marketplace::open(db, Settings { sandbox: config.sandbox }).await?;
+            let marketplace = app::open_marketplace(&config).await?;
             match marketplace.create_admin(NewUser { email, username, password }).await {
                 Ok(user) => {
                     println!("created admin {} ({})", user.email, user.id);

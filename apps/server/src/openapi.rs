@@ -26,7 +26,10 @@ includes that whole day) or Unix seconds. A resource the caller may not see answ
     ),
     tags(
         (name = "operations", description = "Health, readiness, metrics and this document"),
-        (name = "users", description = "User accounts"),
+        (name = "auth", description = "Sign-up, e-mail verification and sessions"),
+        (name = "oauth", description = "OAuth clients, client-credential tokens and the permission catalogue"),
+        (name = "users", description = "User accounts and their metafields"),
+        (name = "profiles", description = "Seller and buyer profiles, seller approval"),
         (name = "sandbox", description = "Test clock and job runner (sandbox mode only)"),
     ),
     modifiers(&Security)

@@ -148,6 +148,15 @@ pub fn require(actor: &Actor, subject: &str, action: &str) -> Result<(), DomainE
     Ok(())
 }
 
+/// Admins only: `Unauthenticated` for anonymous callers, `Forbidden` for everyone else.
+pub fn require_admin(actor: &Actor) -> Result<(), DomainError> {
+    match actor {
+        Actor::Anonymous => Err(DomainError::Unauthenticated),
+        actor if actor.is_admin() => Ok(()),
+        _ => Err(DomainError::Forbidden("only admins may do this".into())),
+    }
+}
+
 /// Validates requested scopes (`subject:action` or `subject:*`) against the catalogue and the
 /// owner's role: a client can never hold more than its owner.
 pub fn check_scopes(scopes: &[String], owner_role: Role) -> Result<Vec<String>, DomainError> {

@@ -140,6 +140,11 @@ impl std::str::FromStr for UserSort {
 pub trait UserRepository: Send + Sync {
     /// Stores a new user; a taken e-mail or username is a `Conflict`.
     async fn insert(&self, user: &User) -> Result<(), DomainError>;
+    /// Replaces a stored user; a taken username is a `Conflict`.
+    async fn update(&self, user: &User) -> Result<(), DomainError>;
+    /// Deletes a user and everything that belongs only to it (profiles, codes, tokens, clients,
+    /// metafields).
+    async fn delete(&self, id: UserId) -> Result<(), DomainError>;
     /// Loads a user by id.
     async fn find(&self, id: UserId) -> Result<Option<User>, DomainError>;
     /// Loads a user by e-mail (case-insensitive) or username.
@@ -154,7 +159,8 @@ pub trait UserRepository: Send + Sync {
     ) -> Result<Page<User>, DomainError>;
 }
 
-fn check_email(email: &str) -> Option<&'static str> {
+/// A message when `email` is not a plausible address.
+pub fn check_email(email: &str) -> Option<&'static str> {
     let valid = email.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty()
             && domain.contains('.')
@@ -167,7 +173,8 @@ fn check_email(email: &str) -> Option<&'static str> {
     (!valid).then_some("must be a valid e-mail address")
 }
 
-fn check_username(username: &str) -> Option<&'static str> {
+/// A message when `username` breaks the handle rule.
+pub fn check_username(username: &str) -> Option<&'static str> {
     let valid = (3..=50).contains(&username.chars().count())
         && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
     (!valid).then_some("must be 3 to 50 letters, digits, '.', '-' or '_'")
@@ -264,5 +271,131 @@ mod tests {
         assert!("gone".parse::<UserStatus>().is_err());
         assert_eq!("email".parse::<UserSort>().unwrap(), UserSort::Email);
         assert!("password".parse::<UserSort>().is_err());
+    }
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    /// New handle.
+    pub username: Option<String>,
+    /// New given name.
+    pub first_name: Option<String>,
+    /// New family name.
+    pub last_name: Option<String>,
+    /// New phone (`Some(None)` clears it).
+    pub phone: Option<Option<String>>,
+    /// New role (admins only).
+    pub role: Option<Role>,
+    /// New status (admins only).
+    pub status: Option<UserStatus>,
+}
+
+/// Applies a patch the actor may make: itself or (admins) anyone; only admins change role or
+/// status, so nobody raises their own rights.
+pub fn patch_user(
+    actor: &Actor,
+    user: Option<User>,
+    patch: UserPatch,
+    clock: &dyn Clock,
+) -> Result<User, DomainError> {
+    let mut user = view_user(actor, user)?;
+    if (patch.role.is_some() || patch.status.is_some()) && !actor.is_admin() {
+        return Err(DomainError::Forbidden("only admins may change a role or status".into()));
+    }
+    if actor.is_admin()
+        && actor.user_id() == Some(user.id)
+        && patch.role.is_some_and(|role| role != Role::Admin)
+    {
+        return Err(DomainError::Forbidden("an admin cannot demote itself; ask another admin".into()));
+    }
+    let mut errors = FieldErrors::new();
+    if let Some(username) = &patch.username
+        && let Some(message) = check_username(username.trim())
+    {
+        errors.add("username", message);
+    }
+    for (field, value) in [("first_name", &patch.first_name), ("last_name", &patch.last_name)] {
+        if value.as_ref().is_some_and(|v| !(1..=100).contains(&v.trim().chars().count())) {
+            errors.add(field, "must be 1 to 100 characters");
+        }
+    }
+    crate::profile::check_phone(&mut errors, patch.phone.as_ref().and_then(|p| p.as_deref()));
+    errors.into_result()?;
+    if let Some(username) = patch.username {
+        user.username = username.trim().to_owned();
+    }
+    if let Some(first_name) = patch.first_name {
+        user.first_name = first_name.trim().to_owned();
+    }
+    if let Some(last_name) = patch.last_name {
+        user.last_name = last_name.trim().to_owned();
+    }
+    if let Some(phone) = patch.phone {
+        user.phone = phone.map(|p| p.trim().to_owned());
+    }
+    if let Some(role) = patch.role {
+        user.role = role;
+    }
+    if let Some(status) = patch.status {
+        user.status = status;
+    }
+    user.updated_at = clock.now();
+    Ok(user)
+}
+
+#[cfg(test)]
+mod patch_tests {
+    use super::*;
+    use souk_kernel::ManualClock;
+
+    fn buyer() -> User {
+        let clock = ManualClock::at(Utc::now());
+        let mut user = new_admin(
+            NewUser {
+                email: "b@souk.example".into(),
+                username: Some("buyer1".into()),
+                password: "password-123".into(),
+            },
+            &PasswordHasher::default(),
+            &clock,
+        )
+        .unwrap();
+        user.role = Role::Buyer;
+        user
+    }
+
+    #[test]
+    fn users_change_their_own_profile_but_never_their_role() {
+        let user = buyer();
+        let me = Actor::User { id: user.id, role: Role::Buyer };
+        let clock = ManualClock::at(Utc::now());
+        let patched = patch_user(
+            &me,
+            Some(user.clone()),
+            UserPatch { first_name: Some("Abebe".into()), phone: Some(None), ..UserPatch::default() },
+            &clock,
+        )
+        .unwrap();
+        assert_eq!(patched.first_name, "Abebe");
+        let escalation = UserPatch { role: Some(Role::Admin), ..UserPatch::default() };
+        assert!(matches!(
+            patch_user(&me, Some(user.clone()), escalation, &clock),
+            Err(DomainError::Forbidden(_))
+        ));
+        let other = Actor::User { id: UserId::new(), role: Role::Seller };
+        assert!(matches!(
+            patch_user(&other, Some(user.clone()), UserPatch::default(), &clock),
+            Err(DomainError::NotFound { .. })
+        ));
+        let admin = Actor::User { id: UserId::new(), role: Role::Admin };
+        let promoted = patch_user(
+            &admin,
+            Some(user),
+            UserPatch { role: Some(Role::Seller), ..UserPatch::default() },
+            &clock,
+        )
+        .unwrap();
+        assert_eq!(promoted.role, Role::Seller);
     }
 }

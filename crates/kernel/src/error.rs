@@ -82,6 +82,18 @@ pub enum DomainError {
     /// The caller may see the object but not do this to it.
     #[error("{0}")]
     Forbidden(String),
+    /// Refused for a reason the client can act on, with its own code (`EMAIL_NOT_VERIFIED`,
+    /// `SELLER_NOT_APPROVED`); answered `403`.
+    #[error("{message}")]
+    Refused {
+        /// The machine-readable code.
+        code: &'static str,
+        /// What to do about it.
+        message: String,
+    },
+    /// Too many attempts (wrong codes); answered `429` until the client starts over.
+    #[error("{0}")]
+    TooManyAttempts(String),
     /// The change conflicts with stored state (duplicate, stale, in flight).
     #[error("{0}")]
     Conflict(String),

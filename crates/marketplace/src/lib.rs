@@ -1,18 +1,35 @@
 //! Souk's use cases: each opens one transaction, calls the domain rules, and commits all or
 //! nothing. The HTTP server and the CLI call only this crate.
 
+pub mod accounts;
+pub mod adapters;
 pub mod clock;
 pub mod idempotency;
 pub mod jobs;
+pub mod profiles;
 pub mod users;
 
 use std::sync::Arc;
 
-use souk_auth::PasswordHasher;
+use souk_auth::{PasswordHasher, TokenKeys};
 use souk_kernel::{Clock, SystemClock};
 use souk_storage::Database;
 
 pub use jobs::JobRun;
+
+use crate::adapters::files::FileStore;
+use crate::adapters::mail::Mailer;
+
+/// The outside services a marketplace talks to.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// Access-token signing keys.
+    pub tokens: TokenKeys,
+    /// Outgoing e-mail.
+    pub mailer: Arc<dyn Mailer>,
+    /// Uploaded files.
+    pub files: Arc<dyn FileStore>,
+}
 
 /// Settings the use cases need from configuration.
 #[derive(Debug, Clone, Default)]
@@ -32,16 +49,29 @@ pub struct Marketplace {
     pub hasher: PasswordHasher,
     /// Behaviour switches from configuration.
     pub settings: Settings,
+    /// Access-token signing keys.
+    pub tokens: TokenKeys,
+    /// Outgoing e-mail.
+    pub mailer: Arc<dyn Mailer>,
+    /// Uploaded files.
+    pub files: Arc<dyn FileStore>,
 }
 
 impl Marketplace {
     /// A marketplace over an open (migrated) database; loads the persisted sandbox clock offset.
-    pub async fn open(db: Database, settings: Settings) -> Result<Marketplace, souk_kernel::DomainError> {
+    pub async fn open(
+        db: Database,
+        settings: Settings,
+        services: Services,
+    ) -> Result<Marketplace, souk_kernel::DomainError> {
         let marketplace = Marketplace {
             db,
             clock: Arc::new(SystemClock::default()),
             hasher: PasswordHasher::default(),
             settings,
+            tokens: services.tokens,
+            mailer: services.mailer,
+            files: services.files,
         };
         marketplace.sync_clock().await?;
         Ok(marketplace)

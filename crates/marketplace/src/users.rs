@@ -68,11 +68,4 @@ impl Marketplace {
     }
 }
 
-/// `Unauthenticated` for anonymous callers, `Forbidden` for non-admins.
-pub fn require_admin(actor: &Actor) -> Result<(), DomainError> {
-    match actor {
-        Actor::Anonymous => Err(DomainError::Unauthenticated),
-        actor if actor.is_admin() => Ok(()),
-        _ => Err(DomainError::Forbidden("only admins may do this".into())),
-    }
-}
+pub use souk_auth::permission::require_admin;

@@ -3,11 +3,14 @@
 //! Repositories are generic over [`sea_orm::ConnectionTrait`], so the same code runs on a pooled
 //! connection or inside a use case's transaction.
 
+pub mod accounts;
 pub mod db;
 pub mod entities;
+pub mod files;
 pub mod idempotency;
 pub mod platform_clock;
 pub mod users;
 
+pub use accounts::SqlAccounts;
 pub use db::{Backend, Database, db_error};
 pub use users::SqlUsers;

@@ -107,6 +107,16 @@ impl<C: ConnectionTrait + Send + Sync> UserRepository for SqlUsers<'_, C> {
         Ok(())
     }
 
+    async fn update(&self, user: &User) -> Result<(), DomainError> {
+        Entity::update(to_row(user)).exec(self.conn).await.map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn delete(&self, id: UserId) -> Result<(), DomainError> {
+        Entity::delete_by_id(id.as_uuid()).exec(self.conn).await.map_err(db_error)?;
+        Ok(())
+    }
+
     async fn find(&self, id: UserId) -> Result<Option<User>, DomainError> {
         Entity::find_by_id(id.as_uuid()).one(self.conn).await.map_err(db_error)?.map(to_domain).transpose()
     }

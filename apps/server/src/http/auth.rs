@@ -19,18 +19,34 @@ pub struct Credentials {
     pub problem: Option<&'static str>,
 }
 
-fn resolve(state: &AppState, header_value: Option<&str>) -> Credentials {
+async fn resolve(state: &AppState, header_value: Option<&str>) -> Credentials {
     let refused = |problem| Credentials { actor: Actor::Anonymous, problem: Some(problem) };
     let Some(value) = header_value else { return Credentials { actor: Actor::Anonymous, problem: None } };
     let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
+    let marketplace = &state.marketplace;
     match scheme.to_ascii_lowercase().as_str() {
-        "bearer" => match state.tokens.verify(token.trim()).and_then(|claims| claims.actor()) {
+        "bearer" => match marketplace.authenticate_bearer(token.trim()).await {
             Ok(actor) => Credentials { actor, problem: None },
-            Err(_) => refused("the access token is invalid or expired"),
+            Err(_) => refused("the access token is invalid, expired or revoked"),
         },
-        "basic" => refused("the client credentials are not valid"),
+        "basic" => match basic_credentials(token.trim()) {
+            Some((id, secret)) => match marketplace.authenticate_basic(&id, &secret).await {
+                Ok(actor) => Credentials { actor, problem: None },
+                Err(_) => refused("the client credentials are not valid"),
+            },
+            None => refused("malformed HTTP Basic credentials"),
+        },
         _ => refused("unsupported authorization scheme; use Bearer or Basic"),
     }
+}
+
+/// Decodes HTTP Basic `base64(id:secret)`.
+pub fn basic_credentials(encoded: &str) -> Option<(String, String)> {
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
 }
 
 /// Middleware: resolves the caller and stores [`Credentials`] in the request extensions.
@@ -38,9 +54,11 @@ pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if let Some(state) = req.app_data::<web::Data<AppState>>() {
-        let header_value = req.headers().get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("\u{0}"));
-        let credentials = resolve(state, header_value);
+    if let Some(state) = req.app_data::<web::Data<AppState>>().cloned() {
+        let header_value =
+            req.headers().get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("\u{0}").to_owned());
+        let header_value = header_value.as_deref();
+        let credentials = resolve(&state, header_value).await;
         req.extensions_mut().insert(credentials);
     }
     next.call(req).await

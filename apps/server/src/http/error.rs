@@ -28,6 +28,10 @@ pub enum ErrorCode {
     Unauthenticated,
     /// 403: the caller may see the resource but not do this.
     Forbidden,
+    /// 403: the e-mail address is not verified yet.
+    EmailNotVerified,
+    /// 403: the seller account awaits approval.
+    SellerNotApproved,
     /// 404: no such resource, or the caller may not see it.
     NotFound,
     /// 405: the path exists but not with this method.
@@ -58,7 +62,9 @@ impl ErrorCode {
         match self {
             ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
             ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden | ErrorCode::EmailNotVerified | ErrorCode::SellerNotApproved => {
+                StatusCode::FORBIDDEN
+            }
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::Conflict | ErrorCode::InvalidTransition => StatusCode::CONFLICT,
@@ -187,6 +193,15 @@ impl From<DomainError> for ApiError {
             }
             DomainError::Forbidden(message) => ApiError::new(ErrorCode::Forbidden, message),
             DomainError::Conflict(message) => ApiError::new(ErrorCode::Conflict, message),
+            DomainError::Refused { code, message } => {
+                let code = match code {
+                    "EMAIL_NOT_VERIFIED" => ErrorCode::EmailNotVerified,
+                    "SELLER_NOT_APPROVED" => ErrorCode::SellerNotApproved,
+                    _ => ErrorCode::Forbidden,
+                };
+                ApiError::new(code, message)
+            }
+            DomainError::TooManyAttempts(message) => ApiError::new(ErrorCode::RateLimited, message),
             DomainError::InvalidTransition { from, event, allowed } => {
                 let mut errors = FieldErrors::new();
                 for event in allowed {

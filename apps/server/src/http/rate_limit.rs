@@ -294,6 +294,25 @@ pub async fn enforce(
     Ok(response.map_into_left_body())
 }
 
+/// The stricter per-IP-and-account limit of login, code and token endpoints.
+pub fn check_auth_limit(
+    req: &actix_web::HttpRequest,
+    state: &AppState,
+    account: &str,
+) -> Result<(), ApiError> {
+    let ip = req.peer_addr().map_or_else(|| "unknown".to_owned(), |addr| addr.ip().to_string());
+    let key = format!("{ip}|{}", account.trim().to_lowercase());
+    match state.rate_limiter.check(CallerClass::Auth, &key) {
+        Some(decision) if decision.retry_after.is_some() => {
+            let mut error =
+                ApiError::new(ErrorCode::RateLimited, "too many attempts for this account; retry later");
+            error.headers = decision.headers();
+            Err(error)
+        }
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

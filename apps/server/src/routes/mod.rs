@@ -1,6 +1,9 @@
 //! HTTP routes: each handler extracts input, calls one use case, and wraps the result.
 
+pub mod auth;
+pub mod oauth;
 pub mod ops;
+pub mod profiles;
 pub mod sandbox;
 pub mod users;
 
@@ -8,9 +11,32 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Routes under `/api/v1`.
 pub fn api(cfg: &mut ServiceConfig) {
-    cfg.service(users::list_users)
+    cfg.service(auth::register)
+        .service(auth::resend_otp)
+        .service(auth::verify_email)
+        .service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(oauth::token)
+        .service(oauth::create_client)
+        .service(oauth::list_clients)
+        .service(oauth::revoke_client)
+        .service(oauth::permissions)
+        .service(users::list_users)
         .service(users::current_user)
         .service(users::get_user)
+        .service(users::update_user)
+        .service(users::delete_user)
+        .service(users::list_metafields)
+        .service(users::put_metafield)
+        .service(profiles::list_sellers)
+        .service(profiles::list_buyers)
+        .service(profiles::get_seller)
+        .service(profiles::get_buyer)
+        .service(profiles::update_seller)
+        .service(profiles::update_buyer)
+        .service(profiles::approve_seller)
+        .service(profiles::reject_seller)
         .service(sandbox::read_clock)
         .service(sandbox::advance_clock)
         .service(sandbox::run_jobs);

@@ -1,6 +1,6 @@
 //! Reading user accounts.
 
-use actix_web::{get, web};
+use actix_web::{delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use souk_auth::{User, UserFilter, UserSort, UserStatus};
@@ -227,4 +227,222 @@ pub async fn get_user(
 ) -> Result<web::Json<UserResponse>, ApiError> {
     let user = state.marketplace.get_user(&actor, UserId(id.into_inner())).await?;
     Ok(web::Json(UserResponse::new(user.into())))
+}
+
+/// Reads a present-but-null field as `Some(None)`, so PATCH can clear it.
+pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
+/// Changes to a user; absent fields stay as they are.
+#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    /// New username.
+    pub username: Option<String>,
+    /// New given name.
+    pub first_name: Option<String>,
+    /// New family name.
+    pub last_name: Option<String>,
+    /// New phone; `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    /// New role: `admin` or `buyer` (admins only; sellers register as sellers).
+    pub role: Option<String>,
+    /// New status: `active` or `suspended` (admins only).
+    pub status: Option<String>,
+}
+
+/// Changes a user. Requires: the user itself or an admin (others get `404`); `role` and
+/// `status` only by admins (`403` otherwise), so nobody raises their own rights.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path, description = "User id")),
+    request_body = UpdateUserRequest,
+    security(("bearer" = []), ("basic" = [])),
+    responses(
+        (status = 200, description = "The changed user", body = UserResponse),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "Only admins change role or status", body = ErrorBody),
+        (status = 404, description = "No such user, or not visible to the caller", body = ErrorBody),
+        (status = 409, description = "Username taken", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid fields", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    Caller(actor): Caller,
+    id: web::Path<Uuid>,
+    crate::http::extractors::JsonBody(input): crate::http::extractors::JsonBody<UpdateUserRequest>,
+) -> Result<web::Json<UserResponse>, ApiError> {
+    let mut errors = souk_kernel::FieldErrors::new();
+    let role = input.role.as_deref().and_then(|r| r.parse::<Role>().map_err(|m| errors.add("role", m)).ok());
+    let status = input
+        .status
+        .as_deref()
+        .and_then(|s| s.parse::<UserStatus>().map_err(|m| errors.add("status", m)).ok());
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let patch = souk_auth::UserPatch {
+        username: input.username,
+        first_name: input.first_name,
+        last_name: input.last_name,
+        phone: input.phone,
+        role,
+        status,
+    };
+    let user = state.marketplace.update_user(&actor, UserId(id.into_inner()), patch).await?;
+    Ok(web::Json(UserResponse::new(user.into())))
+}
+
+/// Deletes an account with its buyer or seller profile, tokens, clients and metafields.
+/// Requires: the user itself or an admin (others get `404`).
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path, description = "User id")),
+    security(("bearer" = []), ("basic" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = crate::routes::auth::MessageResponse),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 404, description = "No such user, or not visible to the caller", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+    )
+)]
+#[delete("/users/{id}")]
+pub async fn delete_user(
+    state: web::Data<AppState>,
+    Caller(actor): Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<crate::routes::auth::MessageResponse>, ApiError> {
+    state.marketplace.delete_user(&actor, UserId(id.into_inner())).await?;
+    Ok(web::Json(crate::routes::auth::MessageResponse::new("the account and its profile were deleted")))
+}
+
+/// A metafield.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MetafieldDto {
+    /// Id.
+    pub id: Uuid,
+    /// Namespace.
+    pub namespace: String,
+    /// Key.
+    pub key: String,
+    /// Any JSON value.
+    #[schema(value_type = Object)]
+    pub value: serde_json::Value,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<souk_auth::metafield::Metafield> for MetafieldDto {
+    fn from(m: souk_auth::metafield::Metafield) -> Self {
+        MetafieldDto {
+            id: m.id,
+            namespace: m.namespace,
+            key: m.key,
+            value: m.value,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+one_envelope!(
+    /// `{"data": {"metafield": ...}}`
+    MetafieldResponse, MetafieldData, metafield: MetafieldDto
+);
+
+/// `{"data": {"metafields": [...]}}`
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MetafieldListResponse {
+    /// The payload.
+    pub data: MetafieldListData,
+}
+
+/// The metafields.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MetafieldListData {
+    /// By namespace, then key.
+    pub metafields: Vec<MetafieldDto>,
+}
+
+/// A metafield write.
+#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MetafieldRequest {
+    /// 1 to 64 of `a-z 0-9 _ - .`.
+    #[schema(example = "erp")]
+    pub namespace: String,
+    /// 1 to 64 of `a-z 0-9 _ - .`.
+    #[schema(example = "customer_code")]
+    pub key: String,
+    /// Any JSON value up to 16 KiB.
+    #[schema(value_type = Object)]
+    pub value: serde_json::Value,
+}
+
+/// A user's metafields. Requires: the user itself or an admin.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path, description = "User id")),
+    security(("bearer" = []), ("basic" = [])),
+    responses(
+        (status = 200, description = "The metafields", body = MetafieldListResponse),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 404, description = "No such user, or not visible to the caller", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+    )
+)]
+#[get("/users/{id}/metafields")]
+pub async fn list_metafields(
+    state: web::Data<AppState>,
+    Caller(actor): Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<MetafieldListResponse>, ApiError> {
+    let metafields = state.marketplace.list_metafields(&actor, UserId(id.into_inner())).await?;
+    Ok(web::Json(MetafieldListResponse {
+        data: MetafieldListData { metafields: metafields.into_iter().map(MetafieldDto::from).collect() },
+    }))
+}
+
+/// Inserts or replaces a metafield by namespace and key. Requires: the user itself or an admin.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path, description = "User id")),
+    request_body = MetafieldRequest,
+    security(("bearer" = []), ("basic" = [])),
+    responses(
+        (status = 200, description = "The stored metafield", body = MetafieldResponse),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 404, description = "No such user, or not visible to the caller", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid namespace, key or value", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+    )
+)]
+#[post("/users/{id}/metafields")]
+pub async fn put_metafield(
+    state: web::Data<AppState>,
+    Caller(actor): Caller,
+    id: web::Path<Uuid>,
+    crate::http::extractors::JsonBody(input): crate::http::extractors::JsonBody<MetafieldRequest>,
+) -> Result<web::Json<MetafieldResponse>, ApiError> {
+    let stored = state
+        .marketplace
+        .put_metafield(&actor, UserId(id.into_inner()), &input.namespace, &input.key, input.value)
+        .await?;
+    Ok(web::Json(MetafieldResponse::new(stored.into())))
 }
