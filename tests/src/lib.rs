@@ -264,6 +264,34 @@ impl TestServer {
         request.send().await.expect("request sent")
     }
 
+    /// The data directory (mail outbox, files).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.database.dir.path()
+    }
+
+    /// Registers a buyer by JSON, verifies its e-mail with the mailed code, and returns the
+    /// session body (`data.token`, `data.refresh_token`, `data.user`).
+    pub async fn buyer_session(&self, username: &str) -> serde_json::Value {
+        let email = format!("{username}@souk.example");
+        let registered = self
+            .post_json(
+                "/api/v1/auth/register",
+                None,
+                &serde_json::json!({
+                    "role": "buyer", "email": email, "username": username, "password": "correct horse battery",
+                    "first_name": "Test", "last_name": "Buyer"
+                }),
+            )
+            .await;
+        assert_eq!(registered.status(), 201, "{}", registered.text().await.unwrap_or_default());
+        let code = latest_otp(self.data_dir(), &email);
+        let verified = self
+            .post_json("/api/v1/auth/verify-email", None, &serde_json::json!({"email": email, "otp": code}))
+            .await;
+        assert_eq!(verified.status(), 200);
+        json(verified).await
+    }
+
     /// Stops the server gracefully, then drops the database.
     pub async fn stop(self) {
         self.running.handle.stop(true).await;
@@ -275,6 +303,33 @@ impl Drop for TestServer {
         let handle = self.running.handle.clone();
         drop(handle.stop(false));
     }
+}
+
+/// The verification code in the newest `.eml` sent to `email` (the file mailer's outbox).
+pub fn latest_otp(data_dir: &std::path::Path, email: &str) -> String {
+    let mut messages: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(data_dir.join("mail"))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|entry| {
+                    let text = std::fs::read_to_string(entry.path()).ok()?;
+                    let modified = entry.metadata().ok()?.modified().ok()?;
+                    text.contains(&format!("To: {email}"))
+                        .then_some((modified, entry.file_name().to_string_lossy().into_owned() + &text))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    messages.sort();
+    let text = &messages.last().unwrap_or_else(|| panic!("no mail to {email}")).1;
+    otp_in(text).unwrap_or_else(|| panic!("no code in {text}"))
+}
+
+/// The first six-digit code after "code is" in a message.
+pub fn otp_in(text: &str) -> Option<String> {
+    let rest = &text[text.find("code is ")? + 8..];
+    let code: String = rest.chars().take(6).collect();
+    (code.len() == 6 && code.chars().all(|c| c.is_ascii_digit())).then_some(code)
 }
 
 /// Reads a response as JSON, panicking with the body when it is not.

@@ -1,7 +1,7 @@
 //! Reading and changing users, buyer and seller profiles, seller approval, and metafields.
 
 use souk_auth::metafield::{Metafield, new_metafield};
-use souk_auth::permission::require_admin;
+use souk_auth::permission::{require, require_admin};
 use souk_auth::profile::{ApprovalStatus, BuyerProfile, SellerProfile, review_seller};
 use souk_auth::repository::{MetafieldRepository, ProfileRepository};
 use souk_auth::{User, UserPatch, UserRepository, patch_user, view_user};
@@ -42,6 +42,7 @@ impl Marketplace {
         id: UserId,
         patch: UserPatch,
     ) -> Result<User, DomainError> {
+        require(actor, "user", "update")?;
         let tx = self.db.begin_write().await.map_err(db_error)?;
         let users = SqlUsers::new(&tx);
         let before = users.find(id).await?;
@@ -72,6 +73,7 @@ impl Marketplace {
 
     /// Deletes an account with its profile, tokens, clients and metafields (itself or an admin).
     pub async fn delete_user(&self, actor: &Actor, id: UserId) -> Result<(), DomainError> {
+        require(actor, "user", "delete")?;
         let tx = self.db.begin_write().await.map_err(db_error)?;
         let users = SqlUsers::new(&tx);
         let user = view_user(actor, users.find(id).await?)?;
@@ -232,6 +234,7 @@ impl Marketplace {
 
     /// A user's metafields (itself or an admin).
     pub async fn list_metafields(&self, actor: &Actor, id: UserId) -> Result<Vec<Metafield>, DomainError> {
+        require(actor, "user", "view")?;
         let user = view_user(actor, SqlUsers::new(&self.db.conn).find(id).await?)?;
         SqlAccounts::new(&self.db.conn).list_metafields(user.id).await
     }
@@ -245,6 +248,7 @@ impl Marketplace {
         key: &str,
         value: serde_json::Value,
     ) -> Result<Metafield, DomainError> {
+        require(actor, "user", "update")?;
         let tx = self.db.begin_write().await.map_err(db_error)?;
         let user = view_user(actor, SqlUsers::new(&tx).find(id).await?)?;
         let metafield = new_metafield(user.id, namespace, key, value, self.clock().now())?;

@@ -48,9 +48,7 @@ impl Marketplace {
 
     /// One user, if the actor may see it (itself or an admin).
     pub async fn get_user(&self, actor: &Actor, id: UserId) -> Result<User, DomainError> {
-        if actor.user_id().is_none() {
-            return Err(DomainError::Unauthenticated);
-        }
+        souk_auth::permission::require(actor, "user", "view")?;
         view_user(actor, SqlUsers::new(&self.db.conn).find(id).await?)
     }
 
