@@ -233,7 +233,9 @@ async fn credentials_are_checked(backend: Backend) {
 async fn unexpected_errors_are_internal_without_details(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (_, token) = server.admin().await;
-    sea_orm::ConnectionTrait::execute_unprepared(&server.db().conn, "DROP TABLE users").await.unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(&server.db().conn, "ALTER TABLE users RENAME TO users_gone")
+        .await
+        .unwrap();
     let body = expect_error(server.get("/api/v1/users", Some(&token)).await, 500, "INTERNAL").await;
     let message = body["message"].as_str().unwrap();
     assert!(

@@ -138,7 +138,11 @@ impl Marketplace {
                 errors.add(field, "names no stored file");
             }
         }
-        let account = match register(input, &self.hasher, now) {
+        let hasher = self.hasher.clone();
+        let validated = tokio::task::spawn_blocking(move || register(input, &hasher, now))
+            .await
+            .map_err(DomainError::unexpected)?;
+        let account = match validated {
             Ok(account) if errors.is_empty() => account,
             Ok(_) => return Err(DomainError::Validation(errors)),
             Err(DomainError::Validation(more)) => {

@@ -143,7 +143,8 @@ async fn read_form(mut form: Multipart) -> Result<(RegisterRequest, Vec<Upload>)
 
 /// Creates an unverified buyer or seller account and e-mails a 6-digit code (valid 10 minutes).
 /// JSON, or `multipart/form-data` with the files `license` and `profile_pic` (sellers). Sellers
-/// also need an admin's approval before they can sign in. Public.
+/// also need an admin's approval before they can sign in. Public; limited per IP and e-mail like
+/// the other code-sending endpoints.
 #[utoipa::path(
     tag = "auth",
     request_body(content(
@@ -179,6 +180,7 @@ pub async fn register(
             <JsonBody<RegisterRequest> as actix_web::FromRequest>::from_request(&req, &mut payload).await?;
         (input, Vec::new())
     };
+    check_auth_limit(&req, &state, &input.email)?;
     let user = state.marketplace.register(input.into(), uploads).await?;
     Ok(HttpResponse::Created().json(UserResponse::new(user.into())))
 }
