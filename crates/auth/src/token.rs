@@ -152,6 +152,17 @@ mod tests {
     }
 
     #[test]
+    fn other_algorithms_are_refused_even_with_the_right_secret() {
+        let secret = b"a-test-secret-of-enough-length-123456";
+        for algorithm in [Algorithm::HS384, Algorithm::HS512] {
+            let token =
+                encode(&Header::new(algorithm), &claims(ACCESS_TOKEN_TTL), &EncodingKey::from_secret(secret))
+                    .unwrap();
+            assert_eq!(keys().verify(&token), Err(TokenError::Invalid), "{algorithm:?}");
+        }
+    }
+
+    #[test]
     fn client_tokens_carry_scopes() {
         let mut claims = claims(ACCESS_TOKEN_TTL);
         claims.client_id = Some("cl_1".into());

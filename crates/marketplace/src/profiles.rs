@@ -97,6 +97,7 @@ impl Marketplace {
         page: PageRequest,
     ) -> Result<Page<(User, SellerProfile)>, DomainError> {
         require_admin(actor)?;
+        require(actor, "user", "view")?;
         let sellers = SqlAccounts::new(&self.db.conn).list_sellers(approval, page).await?;
         self.attach_users(sellers, |s| s.user_id).await
     }
@@ -108,6 +109,7 @@ impl Marketplace {
         page: PageRequest,
     ) -> Result<Page<(User, BuyerProfile)>, DomainError> {
         require_admin(actor)?;
+        require(actor, "user", "view")?;
         let buyers = SqlAccounts::new(&self.db.conn).list_buyers(page).await?;
         self.attach_users(buyers, |b| b.user_id).await
     }
@@ -131,14 +133,13 @@ impl Marketplace {
 
     /// A seller's public profile (any signed-in caller).
     pub async fn get_seller(&self, actor: &Actor, id: UserId) -> Result<(User, SellerProfile), DomainError> {
-        if actor.user_id().is_none() {
-            return Err(DomainError::Unauthenticated);
-        }
+        require(actor, "user", "view")?;
         self.seller_with_user(id).await?.ok_or(DomainError::NotFound { resource: "seller" })
     }
 
     /// A buyer's profile (the buyer itself or an admin).
     pub async fn get_buyer(&self, actor: &Actor, id: UserId) -> Result<(User, BuyerProfile), DomainError> {
+        require(actor, "user", "view")?;
         let user = view_user(actor, SqlUsers::new(&self.db.conn).find(id).await?).map_err(|e| {
             if matches!(e, DomainError::NotFound { .. }) {
                 DomainError::NotFound { resource: "buyer" }
@@ -160,6 +161,7 @@ impl Marketplace {
         id: UserId,
         patch: SellerPatch,
     ) -> Result<(User, SellerProfile), DomainError> {
+        require(actor, "user", "update")?;
         let (user, mut seller) =
             self.seller_with_user(id).await?.ok_or(DomainError::NotFound { resource: "seller" })?;
         view_user(actor, Some(user.clone())).map_err(|e| match e {
@@ -200,6 +202,7 @@ impl Marketplace {
         id: UserId,
         patch: BuyerPatch,
     ) -> Result<(User, BuyerProfile), DomainError> {
+        require(actor, "user", "update")?;
         let (user, mut buyer) = self.get_buyer(actor, id).await?;
         let mut errors = FieldErrors::new();
         check_length(&mut errors, "address", patch.address.as_ref().and_then(|a| a.as_deref()), 300);
@@ -221,6 +224,7 @@ impl Marketplace {
         id: UserId,
         decision: ApprovalStatus,
     ) -> Result<(User, SellerProfile), DomainError> {
+        require(actor, "user", "update")?;
         require_admin(actor)?;
         let (user, seller) =
             self.seller_with_user(id).await?.ok_or(DomainError::NotFound { resource: "seller" })?;

@@ -62,6 +62,7 @@ impl Marketplace {
         page: PageRequest,
     ) -> Result<Page<User>, DomainError> {
         require_admin(actor)?;
+        souk_auth::permission::require(actor, "user", "view")?;
         SqlUsers::new(&self.db.conn).list(filter, sort, direction, page).await
     }
 }

@@ -114,6 +114,7 @@ list_envelope!(
 );
 
 /// Sellers, oldest first, optionally by approval (`approval_status=pending,approved`). Requires: admin.
+/// Permission: `user:view` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "profiles",
     params(
@@ -121,7 +122,7 @@ list_envelope!(
         ("page_size" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Items per page"),
         ("approval_status" = Option<String>, Query, description = "`pending`, `approved`, `rejected`; comma-separated or repeated"),
     ),
-    security(("bearer" = []), ("basic" = [])),
+    security(("bearer" = ["user:view"]), ("basic" = ["user:view"])),
     responses(
         (status = 200, description = "A page of sellers", body = SellerListResponse),
         (status = 400, description = "Malformed query string", body = ErrorBody),
@@ -146,13 +147,14 @@ pub async fn list_sellers(
 }
 
 /// Buyers, oldest first. Requires: admin.
+/// Permission: `user:view` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "profiles",
     params(
         ("page" = Option<u32>, Query, minimum = 1, description = "Page number"),
         ("page_size" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Items per page"),
     ),
-    security(("bearer" = []), ("basic" = [])),
+    security(("bearer" = ["user:view"]), ("basic" = ["user:view"])),
     responses(
         (status = 200, description = "A page of buyers", body = BuyerListResponse),
         (status = 400, description = "Malformed query string", body = ErrorBody),
@@ -176,10 +178,11 @@ pub async fn list_buyers(
 }
 
 /// A seller's profile. Requires: any signed-in caller.
+/// Permission: `user:view` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "profiles",
     params(("id" = Uuid, Path, description = "The seller's user id")),
-    security(("bearer" = []), ("basic" = [])),
+    security(("bearer" = ["user:view"]), ("basic" = ["user:view"])),
     responses(
         (status = 200, description = "The seller", body = SellerResponse),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
@@ -198,10 +201,11 @@ pub async fn get_seller(
 }
 
 /// A buyer's profile. Requires: the buyer itself or an admin (others get `404`).
+/// Permission: `user:view` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "profiles",
     params(("id" = Uuid, Path, description = "The buyer's user id")),
-    security(("bearer" = []), ("basic" = [])),
+    security(("bearer" = ["user:view"]), ("basic" = ["user:view"])),
     responses(
         (status = 200, description = "The buyer", body = BuyerResponse),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
@@ -234,11 +238,12 @@ pub struct UpdateSellerRequest {
 }
 
 /// Changes a seller profile. Requires: the seller itself or an admin; `approved` only by admins.
+/// Permission: `user:update` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "profiles",
     params(("id" = Uuid, Path, description = "The seller's user id")),
     request_body = UpdateSellerRequest,
-    security(("bearer" = []), ("basic" = [])),
+    security(("bearer" = ["user:update"]), ("basic" = ["user:update"])),
     responses(
         (status = 200, description = "The changed seller", body = SellerResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
@@ -274,11 +279,12 @@ pub struct UpdateBuyerRequest {
 }
 
 /// Changes a buyer profile. Requires: the buyer itself or an admin (others get `404`).
+/// Permission: `user:update` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "profiles",
     params(("id" = Uuid, Path, description = "The buyer's user id")),
     request_body = UpdateBuyerRequest,
-    security(("bearer" = []), ("basic" = [])),
+    security(("bearer" = ["user:update"]), ("basic" = ["user:update"])),
     responses(
         (status = 200, description = "The changed buyer", body = BuyerResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
@@ -304,10 +310,11 @@ pub async fn update_buyer(
 }
 
 /// Approves a pending seller (`pending -> approved`); the seller can then sign in. Requires: admin.
+/// Permission: `user:update` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "profiles",
     params(("id" = Uuid, Path, description = "The seller's user id")),
-    security(("bearer" = []), ("basic" = [])),
+    security(("bearer" = ["user:update"]), ("basic" = ["user:update"])),
     responses(
         (status = 200, description = "Approved", body = SellerResponse),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
@@ -329,10 +336,11 @@ pub async fn approve_seller(
 }
 
 /// Rejects a pending seller (`pending -> rejected`). Requires: admin.
+/// Permission: `user:update` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "profiles",
     params(("id" = Uuid, Path, description = "The seller's user id")),
-    security(("bearer" = []), ("basic" = [])),
+    security(("bearer" = ["user:update"]), ("basic" = ["user:update"])),
     responses(
         (status = 200, description = "Rejected", body = SellerResponse),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),

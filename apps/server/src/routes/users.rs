@@ -148,10 +148,11 @@ pub struct UserListQuery {
 }
 
 /// Lists user accounts. Requires: admin.
+/// Permission: `user:view` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "users",
     params(UserListQuery),
-    security(("bearer" = []), ("basic" = [])),
+    security(("bearer" = ["user:view"]), ("basic" = ["user:view"])),
     responses(
         (status = 200, description = "A page of users", body = UserListResponse),
         (status = 400, description = "Malformed query string", body = ErrorBody),
@@ -187,9 +188,10 @@ pub async fn list_users(
 }
 
 /// The caller's own account. Requires: any signed-in user.
+/// Permission: `user:view` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "users",
-    security(("bearer" = []), ("basic" = [])),
+    security(("bearer" = ["user:view"]), ("basic" = ["user:view"])),
     responses(
         (status = 200, description = "The caller", body = UserResponse),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
@@ -208,10 +210,11 @@ pub async fn current_user(
 }
 
 /// One user account. Requires: the user itself or an admin; anyone else gets `404`.
+/// Permission: `user:view` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
-    security(("bearer" = []), ("basic" = [])),
+    security(("bearer" = ["user:view"]), ("basic" = ["user:view"])),
     responses(
         (status = 200, description = "The user", body = UserResponse),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
@@ -260,11 +263,12 @@ pub struct UpdateUserRequest {
 
 /// Changes a user. Requires: the user itself or an admin (others get `404`); `role` and
 /// `status` only by admins (`403` otherwise), so nobody raises their own rights.
+/// Permission: `user:update` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
     request_body = UpdateUserRequest,
-    security(("bearer" = []), ("basic" = [])),
+    security(("bearer" = ["user:update"]), ("basic" = ["user:update"])),
     responses(
         (status = 200, description = "The changed user", body = UserResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
@@ -307,10 +311,11 @@ pub async fn update_user(
 
 /// Deletes an account with its buyer or seller profile, tokens, clients and metafields.
 /// Requires: the user itself or an admin (others get `404`).
+/// Permission: `user:delete` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
-    security(("bearer" = []), ("basic" = [])),
+    security(("bearer" = ["user:delete"]), ("basic" = ["user:delete"])),
     responses(
         (status = 200, description = "Deleted", body = crate::routes::auth::MessageResponse),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
@@ -394,10 +399,11 @@ pub struct MetafieldRequest {
 }
 
 /// A user's metafields. Requires: the user itself or an admin.
+/// Permission: `user:view` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
-    security(("bearer" = []), ("basic" = [])),
+    security(("bearer" = ["user:view"]), ("basic" = ["user:view"])),
     responses(
         (status = 200, description = "The metafields", body = MetafieldListResponse),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
@@ -418,11 +424,12 @@ pub async fn list_metafields(
 }
 
 /// Inserts or replaces a metafield by namespace and key. Requires: the user itself or an admin.
+/// Permission: `user:update` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
     request_body = MetafieldRequest,
-    security(("bearer" = []), ("basic" = [])),
+    security(("bearer" = ["user:update"]), ("basic" = ["user:update"])),
     responses(
         (status = 200, description = "The stored metafield", body = MetafieldResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
