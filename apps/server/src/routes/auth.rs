@@ -22,28 +22,31 @@ use crate::routes::users::{UserDto, UserResponse};
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// `buyer` or `seller`.
-    #[schema(example = "buyer")]
+    #[schema(example = "buyer", pattern = "^(buyer|seller)$")]
     pub role: String,
     /// E-mail address; the code is sent here.
-    #[schema(example = "amina@souk.example")]
+    #[schema(example = "amina@souk.example", format = "email", max_length = 254)]
     pub email: String,
     /// 3 to 50 letters, digits, `.`, `-`, `_`.
-    #[schema(example = "amina")]
+    #[schema(example = "amina", pattern = "^[A-Za-z0-9._-]{3,50}$")]
     pub username: String,
     /// 8 to 128 characters, not the e-mail or username.
     #[schema(example = "a long secret phrase", min_length = 8, max_length = 128)]
     pub password: String,
     /// Given name.
-    #[schema(example = "Amina")]
+    #[schema(example = "Amina", min_length = 1, max_length = 100)]
     pub first_name: String,
     /// Family name.
-    #[schema(example = "Bekele")]
+    #[schema(example = "Bekele", min_length = 1, max_length = 100)]
     pub last_name: String,
-    /// Phone number.
+    /// Phone number: 6 to 15 digits, optionally starting with `+`, spaces and dashes allowed.
+    #[schema(example = "+251 911 000000", pattern = "^\\+?[0-9 -]{6,24}$")]
     pub phone: Option<String>,
     /// Sellers: shop name.
+    #[schema(min_length = 1, max_length = 100)]
     pub store_name: Option<String>,
     /// Sellers (required): business address; buyers: default shipping address.
+    #[schema(min_length = 1, max_length = 300)]
     pub address: Option<String>,
     /// Sellers (required in JSON): id of the stored licence file.
     pub license_file_id: Option<Uuid>,
@@ -252,7 +255,7 @@ pub struct VerifyRequest {
     #[schema(example = "amina@souk.example")]
     pub email: String,
     /// The 6-digit code from the e-mail.
-    #[schema(example = "123456")]
+    #[schema(example = "123456", pattern = "^[0-9]{6}$")]
     pub otp: String,
 }
 

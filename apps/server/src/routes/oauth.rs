@@ -64,10 +64,10 @@ list_envelope!(
 #[serde(deny_unknown_fields)]
 pub struct CreateClientRequest {
     /// Label, 1 to 100 characters.
-    #[schema(example = "ERP sync")]
+    #[schema(example = "ERP sync", min_length = 1, max_length = 100)]
     pub name: String,
     /// `subject:action` or `subject:*` scopes from `GET /permissions`, within the owner's rights.
-    #[schema(example = json!(["product:view", "order:view"]))]
+    #[schema(example = json!(["product:view", "order:view"]), min_items = 1)]
     pub scopes: Vec<String>,
 }
 

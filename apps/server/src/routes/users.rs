@@ -129,7 +129,7 @@ pub struct UserListQuery {
     #[param(pattern = "^(created_at|updated_at|email|username)$")]
     order_by: Option<String>,
     /// `ASC` or `DESC` (default), any case.
-    #[param(pattern = "^(?i)(asc|desc)$")]
+    #[param(pattern = "^([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc])$")]
     order_direction: Option<String>,
     /// Roles, comma-separated or repeated: `admin`, `seller`, `buyer`.
     role: Option<String>,
@@ -246,18 +246,23 @@ where
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     /// New username.
+    #[schema(pattern = "^[A-Za-z0-9._-]{3,50}$")]
     pub username: Option<String>,
     /// New given name.
+    #[schema(min_length = 1, max_length = 100)]
     pub first_name: Option<String>,
     /// New family name.
+    #[schema(min_length = 1, max_length = 100)]
     pub last_name: Option<String>,
     /// New phone; `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub phone: Option<Option<String>>,
     /// New role: `admin` or `buyer` (admins only; sellers register as sellers).
+    #[schema(pattern = "^(admin|buyer)$")]
     pub role: Option<String>,
-    /// New status: `active` or `suspended` (admins only).
+    /// New status (admins only).
+    #[schema(pattern = "^(pending_verification|active|suspended)$")]
     pub status: Option<String>,
 }
 
@@ -343,7 +348,6 @@ pub struct MetafieldDto {
     /// Key.
     pub key: String,
     /// Any JSON value.
-    #[schema(value_type = Object)]
     pub value: serde_json::Value,
     /// Creation time.
     pub created_at: DateTime<Utc>,
@@ -388,13 +392,12 @@ pub struct MetafieldListData {
 #[serde(deny_unknown_fields)]
 pub struct MetafieldRequest {
     /// 1 to 64 of `a-z 0-9 _ - .`.
-    #[schema(example = "erp")]
+    #[schema(example = "erp", pattern = "^[a-z0-9_.-]{1,64}$")]
     pub namespace: String,
     /// 1 to 64 of `a-z 0-9 _ - .`.
-    #[schema(example = "customer_code")]
+    #[schema(example = "customer_code", pattern = "^[a-z0-9_.-]{1,64}$")]
     pub key: String,
     /// Any JSON value up to 16 KiB.
-    #[schema(value_type = Object)]
     pub value: serde_json::Value,
 }
 
