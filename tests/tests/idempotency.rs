@@ -156,3 +156,36 @@ on_both_backends!(
     malformed_keys_are_refused,
     keys_are_ignored_on_reads,
 );
+
+mod credentials {
+    use serde_json::json;
+    use souk_tests::{Backend, TestServer, json, on_both_backends};
+
+    async fn responses_with_credentials_are_never_stored(backend: Backend) {
+        let server = TestServer::start(backend).await;
+        let session = server.buyer_session("keyholder").await;
+        let refresh = session["data"]["refresh_token"].as_str().unwrap().to_owned();
+        let response = server
+            .client
+            .post(server.url("/api/v1/auth/refresh"))
+            .header("idempotency-key", "refresh-1")
+            .json(&json!({"refresh_token": refresh}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let issued = json(response).await["data"]["refresh_token"].as_str().unwrap().to_owned();
+        let stored =
+            souk_storage::entities::idempotency_key::Entity::find().all(&server.db().conn).await.unwrap();
+        assert!(stored.iter().all(|record| {
+            let body =
+                String::from_utf8_lossy(record.response_body.as_deref().unwrap_or_default()).into_owned();
+            !body.contains(&issued)
+        }));
+        assert!(stored.is_empty(), "no record for a credential route");
+    }
+
+    use sea_orm::EntityTrait;
+
+    on_both_backends!(responses_with_credentials_are_never_stored);
+}

@@ -20,6 +20,16 @@ use crate::http::rate_limit::peer_ip;
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 /// The response header marking a replay.
 pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+/// Routes whose responses carry credentials (tokens, client secrets). Souk never persists
+/// credentials, so on these routes the key is accepted but nothing is stored or replayed.
+pub const CREDENTIAL_ROUTES: [&str; 5] = [
+    "/api/v1/auth/login",
+    "/api/v1/auth/verify-email",
+    "/api/v1/auth/refresh",
+    "/api/v1/oauth/token",
+    "/api/v1/oauth/clients",
+];
+
 /// Largest body an idempotent request may carry (uploads included).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
 
@@ -57,7 +67,7 @@ pub async fn idempotency(
     let (Some(key), Some(state)) = (key, state) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    if req.method() != actix_web::http::Method::POST {
+    if req.method() != actix_web::http::Method::POST || CREDENTIAL_ROUTES.contains(&req.path()) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let caller = req

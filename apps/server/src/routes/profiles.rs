@@ -313,7 +313,7 @@ pub async fn update_buyer(
 /// Permission: `user:update` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "profiles",
-    params(("id" = Uuid, Path, description = "The seller's user id")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for retries within 24 h"), ("id" = Uuid, Path, description = "The seller's user id")),
     security(("bearer" = ["user:update"]), ("basic" = ["user:update"])),
     responses(
         (status = 200, description = "Approved", body = SellerResponse),
@@ -339,7 +339,7 @@ pub async fn approve_seller(
 /// Permission: `user:update` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "profiles",
-    params(("id" = Uuid, Path, description = "The seller's user id")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for retries within 24 h"), ("id" = Uuid, Path, description = "The seller's user id")),
     security(("bearer" = ["user:update"]), ("basic" = ["user:update"])),
     responses(
         (status = 200, description = "Rejected", body = SellerResponse),

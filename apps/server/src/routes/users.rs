@@ -430,7 +430,7 @@ pub async fn list_metafields(
 /// Permission: `user:update` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "users",
-    params(("id" = Uuid, Path, description = "User id")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for retries within 24 h"), ("id" = Uuid, Path, description = "User id")),
     request_body = MetafieldRequest,
     security(("bearer" = ["user:update"]), ("basic" = ["user:update"])),
     responses(
