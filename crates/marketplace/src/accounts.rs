@@ -1,7 +1,6 @@
 //! Account use cases: registration, e-mail verification, sessions (login, refresh, logout),
 //! OAuth clients and their tokens, and resolving credentials into actors.
 
-use chrono::Duration;
 use souk_auth::client::{OAuthClient, new_client, token_scopes, view_client};
 use souk_auth::otp::{OtpRefusal, check_otp, issue_otp};
 use souk_auth::profile::{
@@ -132,10 +131,12 @@ impl Marketplace {
         }
         for (field, id) in [("license", input.license_file_id), ("profile_pic", input.profile_pic_file_id)] {
             let uploaded = pending_files.iter().any(|(record, _)| Some(record.id) == id);
-            if let Some(id) = id.filter(|_| !uploaded)
-                && find_file(&self.db.conn, id).await.map_err(db_error)?.is_none()
-            {
-                errors.add(field, "names no stored file");
+            if let Some(id) = id.filter(|_| !uploaded) {
+                let unclaimed =
+                    find_file(&self.db.conn, id).await.map_err(db_error)?.filter(|f| f.owner_id.is_none());
+                if unclaimed.is_none() {
+                    errors.add(field, "names no stored file that is free to use");
+                }
             }
         }
         let hasher = self.hasher.clone();
@@ -151,10 +152,16 @@ impl Marketplace {
             }
             Err(other) => return Err(other),
         };
+        let mut stored = Ok(String::new());
         for (record, bytes) in &pending_files {
-            self.files.put(&record.storage_key, bytes).await?;
+            if let Err(error) = self.files.put(&record.storage_key, bytes).await {
+                stored = Err(error);
+                break;
+            }
         }
-        let stored = self.store_account(&account, &pending_files).await;
+        if stored.is_ok() {
+            stored = self.store_account(&account, &pending_files).await;
+        }
         let code = match stored {
             Ok(code) => code,
             Err(error) => {
@@ -427,10 +434,5 @@ impl Marketplace {
     /// Resolves HTTP Basic `client_id:client_secret` into the client's actor.
     pub async fn authenticate_basic(&self, client_id: &str, secret: &str) -> Result<Actor, DomainError> {
         Ok(self.active_client(client_id, secret).await?.actor())
-    }
-
-    /// How long access tokens live.
-    pub fn access_token_ttl(&self) -> Duration {
-        ACCESS_TOKEN_TTL
     }
 }
