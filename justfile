@@ -24,6 +24,10 @@ lint:
 openapi:
     cargo run -q -p souk-server -- openapi > openapi/openapi.json
 
+# Fuzz every endpoint from /openapi.json with schemathesis as admin, seller and buyer
+fuzz examples="40":
+    scripts/fuzz {{examples}}
+
 # Everything CI runs
 ci:
     .ci/run

@@ -149,7 +149,7 @@ async fn read_form(mut form: Multipart) -> Result<(RegisterRequest, Vec<Upload>)
 /// also need an admin's approval before they can sign in. Public; limited per IP and e-mail like
 /// the other code-sending endpoints.
 #[utoipa::path(
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for retries within 24 h")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first response for retries within 24 h")),
     tag = "auth",
     request_body(content(
         (RegisterRequest = "application/json"),
@@ -222,7 +222,7 @@ impl MessageResponse {
 /// Sends a new verification code; the previous one stops working. Public; limited per IP and
 /// account.
 #[utoipa::path(
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for retries within 24 h")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first response for retries within 24 h")),
     tag = "auth",
     request_body = EmailRequest,
     responses(
@@ -231,6 +231,7 @@ impl MessageResponse {
         (status = 404, description = "No account with this e-mail", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 422, description = "Invalid fields", body = ErrorBody),
+        (status = 409, description = "A request with this Idempotency-Key is still in flight", body = ErrorBody),
         (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
@@ -301,7 +302,7 @@ fn session_response(user: souk_auth::User, session: Option<Session>) -> SessionR
 /// Verifies the e-mail address with its code (valid 10 minutes; after 5 wrong tries `429` until
 /// a new code is requested) and signs the user in. Public; limited per IP and account.
 #[utoipa::path(
-    params(("Idempotency-Key" = Option<String>, Header, description = "Accepted but not stored: this response carries credentials, which Souk never persists; a retry runs again")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Accepted but not stored: this response carries credentials, which Souk never persists; a retry runs again")),
     tag = "auth",
     request_body = VerifyRequest,
     responses(
@@ -340,7 +341,7 @@ pub struct LoginRequest {
 /// Signs in by username or e-mail. Unknown users and wrong passwords get the same `401`.
 /// Public; limited per IP and account.
 #[utoipa::path(
-    params(("Idempotency-Key" = Option<String>, Header, description = "Accepted but not stored: this response carries credentials, which Souk never persists; a retry runs again")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Accepted but not stored: this response carries credentials, which Souk never persists; a retry runs again")),
     tag = "auth",
     request_body = LoginRequest,
     responses(
@@ -381,7 +382,7 @@ pub struct RefreshRequest {
 /// Exchanges a refresh token for new tokens; the old refresh token stops working. Presenting a
 /// rotated token again revokes every token of its sign-in. Public.
 #[utoipa::path(
-    params(("Idempotency-Key" = Option<String>, Header, description = "Accepted but not stored: this response carries credentials, which Souk never persists; a retry runs again")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Accepted but not stored: this response carries credentials, which Souk never persists; a retry runs again")),
     tag = "auth",
     request_body = RefreshRequest,
     responses(
@@ -407,7 +408,7 @@ pub async fn refresh(
 /// Signs out: revokes the given refresh token and every token descended from the same sign-in.
 /// Requires: a signed-in user.
 #[utoipa::path(
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for retries within 24 h")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first response for retries within 24 h")),
     tag = "auth",
     request_body = RefreshRequest,
     security(("bearer" = [])),
@@ -418,6 +419,7 @@ pub async fn refresh(
         (status = 404, description = "Not a refresh token of the caller", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 422, description = "Invalid fields", body = ErrorBody),
+        (status = 409, description = "A request with this Idempotency-Key is still in flight", body = ErrorBody),
         (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]

@@ -89,7 +89,7 @@ pub struct CreatedClientResponse {
 
 /// Creates an OAuth client acting as the caller, narrowed to the scopes. Requires: admin or seller.
 #[utoipa::path(
-    params(("Idempotency-Key" = Option<String>, Header, description = "Accepted but not stored: this response carries credentials, which Souk never persists; a retry runs again")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Accepted but not stored: this response carries credentials, which Souk never persists; a retry runs again")),
     tag = "oauth",
     request_body = CreateClientRequest,
     security(("bearer" = [])),
@@ -223,7 +223,7 @@ async fn token_request(
 /// (`application/x-www-form-urlencoded`) or JSON, with the credentials in the body or in HTTP
 /// Basic. Public; limited per IP and client.
 #[utoipa::path(
-    params(("Idempotency-Key" = Option<String>, Header, description = "Accepted but not stored: this response carries credentials, which Souk never persists; a retry runs again")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Accepted but not stored: this response carries credentials, which Souk never persists; a retry runs again")),
     tag = "oauth",
     request_body(content(
         (TokenRequest = "application/x-www-form-urlencoded"),

@@ -313,7 +313,7 @@ pub async fn update_buyer(
 /// Permission: `user:update` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "profiles",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for retries within 24 h"), ("id" = Uuid, Path, description = "The seller's user id")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first response for retries within 24 h"), ("id" = Uuid, Path, description = "The seller's user id")),
     security(("bearer" = ["user:update"]), ("basic" = ["user:update"])),
     responses(
         (status = 200, description = "Approved", body = SellerResponse),
@@ -321,6 +321,7 @@ pub async fn update_buyer(
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such seller", body = ErrorBody),
         (status = 409, description = "`INVALID_TRANSITION`: the seller is not pending", body = ErrorBody),
+        (status = 422, description = "Malformed Idempotency-Key, or one reused with another request", body = ErrorBody),
         (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
@@ -339,7 +340,7 @@ pub async fn approve_seller(
 /// Permission: `user:update` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "profiles",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for retries within 24 h"), ("id" = Uuid, Path, description = "The seller's user id")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first response for retries within 24 h"), ("id" = Uuid, Path, description = "The seller's user id")),
     security(("bearer" = ["user:update"]), ("basic" = ["user:update"])),
     responses(
         (status = 200, description = "Rejected", body = SellerResponse),
@@ -347,6 +348,7 @@ pub async fn approve_seller(
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such seller", body = ErrorBody),
         (status = 409, description = "`INVALID_TRANSITION`: the seller is not pending", body = ErrorBody),
+        (status = 422, description = "Malformed Idempotency-Key, or one reused with another request", body = ErrorBody),
         (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]

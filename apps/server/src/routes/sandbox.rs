@@ -111,7 +111,7 @@ pub async fn read_clock(
 #[utoipa::path(
     tag = "sandbox",
     request_body = AdvanceClock,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for retries")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first response for retries")),
     security(("bearer" = []), ("basic" = [])),
     responses(
         (status = 200, description = "Time moved; the jobs that ran", body = ClockResponse),
@@ -141,7 +141,7 @@ pub async fn advance_clock(
 /// expiry and webhook delivery, as those domains arrive). Requires: admin, sandbox mode.
 #[utoipa::path(
     tag = "sandbox",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for retries")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first response for retries")),
     security(("bearer" = []), ("basic" = [])),
     responses(
         (status = 200, description = "The jobs that ran", body = JobsResponse),

@@ -430,7 +430,7 @@ pub async fn list_metafields(
 /// Permission: `user:update` (a client needs it among its scopes).
 #[utoipa::path(
     tag = "users",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for retries within 24 h"), ("id" = Uuid, Path, description = "User id")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first response for retries within 24 h"), ("id" = Uuid, Path, description = "User id")),
     request_body = MetafieldRequest,
     security(("bearer" = ["user:update"]), ("basic" = ["user:update"])),
     responses(
@@ -440,6 +440,7 @@ pub async fn list_metafields(
         (status = 404, description = "No such user, or not visible to the caller", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 422, description = "Invalid namespace, key or value", body = ErrorBody),
+        (status = 409, description = "A request with this Idempotency-Key is still in flight", body = ErrorBody),
         (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
