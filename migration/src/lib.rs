@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_platform;
 mod m20261122_000002_users;
 mod m20261122_000003_accounts;
+mod m20261122_000004_categories;
 
 /// Applies Souk's migrations in order.
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_platform::Migration),
             Box::new(m20261122_000002_users::Migration),
             Box::new(m20261122_000003_accounts::Migration),
+            Box::new(m20261122_000004_categories::Migration),
         ]
     }
 }

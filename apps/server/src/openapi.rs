@@ -30,6 +30,7 @@ includes that whole day) or Unix seconds. A resource the caller may not see answ
         (name = "oauth", description = "OAuth clients, client-credential tokens and the permission catalogue"),
         (name = "users", description = "User accounts and their metafields"),
         (name = "profiles", description = "Seller and buyer profiles, seller approval"),
+        (name = "categories", description = "The category tree"),
         (name = "sandbox", description = "Test clock and job runner (sandbox mode only)"),
     ),
     modifiers(&Security)

@@ -1,5 +1,10 @@
-//! The catalog domain of Souk: products, variants, options, add-ons, trial policies, rental terms, categories, collections, reviews, landing pages and metafields.
+//! The catalog domain of Souk: products, variants, options, add-ons, trial policies, rental terms,
+//! categories, collections, reviews, landing pages and metafields.
 //!
 //! Pure types and rules over repository traits, free of HTTP and SQL, so other Rust services can
-//! link it directly. Its rules arrive with the catalog API; the crate exists now so the workspace
-//! and its dependency rule are in place.
+//! link it directly.
+
+pub mod category;
+pub mod slug;
+
+pub use category::{Category, CategoryId, CategoryRepository, CategoryTree};

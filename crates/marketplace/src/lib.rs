@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod adapters;
+pub mod categories;
 pub mod clock;
 pub mod idempotency;
 pub mod jobs;

@@ -4,6 +4,7 @@
 //! connection or inside a use case's transaction.
 
 pub mod accounts;
+pub mod categories;
 pub mod db;
 pub mod entities;
 pub mod files;
@@ -12,5 +13,6 @@ pub mod platform_clock;
 pub mod users;
 
 pub use accounts::SqlAccounts;
+pub use categories::SqlCategories;
 pub use db::{Backend, Database, db_error};
 pub use users::SqlUsers;

@@ -1,6 +1,7 @@
 //! HTTP routes: each handler extracts input, calls one use case, and wraps the result.
 
 pub mod auth;
+pub mod categories;
 pub mod oauth;
 pub mod ops;
 pub mod profiles;
@@ -37,6 +38,11 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(profiles::update_buyer)
         .service(profiles::approve_seller)
         .service(profiles::reject_seller)
+        .service(categories::list_categories)
+        .service(categories::get_category)
+        .service(categories::create_category)
+        .service(categories::update_category)
+        .service(categories::delete_category)
         .service(sandbox::read_clock)
         .service(sandbox::advance_clock)
         .service(sandbox::run_jobs);

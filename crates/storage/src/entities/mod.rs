@@ -1,6 +1,7 @@
 //! sea-orm entities, one module per table.
 
 pub mod buyer;
+pub mod category;
 pub mod email_otp;
 pub mod file;
 pub mod idempotency_key;
