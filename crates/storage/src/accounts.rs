@@ -3,10 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use souk_auth::client::OAuthClient;
 use souk_auth::metafield::Metafield;
 use souk_auth::otp::EmailOtp;
@@ -16,7 +13,7 @@ use souk_auth::repository::{ClientRepository, CredentialRepository, MetafieldRep
 use souk_kernel::{DomainError, Page, PageRequest, Role, UserId};
 use uuid::Uuid;
 
-use crate::db::db_error;
+use crate::db::{db_error, page_of};
 use crate::entities::{buyer, email_otp, oauth_client, refresh_token, seller, user_metafield};
 
 /// Account data stored through any connection or transaction.
@@ -119,24 +116,6 @@ fn metafield_domain(row: user_metafield::Model) -> Result<Metafield, DomainError
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
-}
-
-async fn page_of<E, C, T>(
-    conn: &C,
-    query: sea_orm::Select<E>,
-    page: PageRequest,
-    convert: impl Fn(E::Model) -> Result<T, DomainError>,
-) -> Result<Page<T>, DomainError>
-where
-    E: EntityTrait,
-    E::Model: Sync,
-    C: ConnectionTrait,
-{
-    let total = query.clone().count(conn).await.map_err(db_error)?;
-    let rows =
-        query.offset(page.offset()).limit(u64::from(page.per_page())).all(conn).await.map_err(db_error)?;
-    let items = rows.into_iter().map(convert).collect::<Result<_, _>>()?;
-    Ok(Page { items, total, request: page })
 }
 
 #[async_trait]

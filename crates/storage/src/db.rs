@@ -4,10 +4,10 @@ use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, SqlErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    PaginatorTrait, QuerySelect, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
-use souk_kernel::DomainError;
+use souk_kernel::{DomainError, Page, PageRequest};
 use souk_migration::{Migrator, MigratorTrait};
 
 /// How long a SQLite writer waits for the lock before giving up.
@@ -139,6 +139,25 @@ fn conflict_subject(detail: &str) -> &'static str {
         .into_iter()
         .find(|column| detail.contains(column))
         .unwrap_or("duplicate value")
+}
+
+/// One page of a query: the total count, then the rows of the page, converted.
+pub(crate) async fn page_of<E, C, T>(
+    conn: &C,
+    query: sea_orm::Select<E>,
+    page: PageRequest,
+    convert: impl Fn(E::Model) -> Result<T, DomainError>,
+) -> Result<Page<T>, DomainError>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    let total = query.clone().count(conn).await.map_err(db_error)?;
+    let rows =
+        query.offset(page.offset()).limit(u64::from(page.per_page())).all(conn).await.map_err(db_error)?;
+    let items = rows.into_iter().map(convert).collect::<Result<_, _>>()?;
+    Ok(Page { items, total, request: page })
 }
 
 #[cfg(test)]

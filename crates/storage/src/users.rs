@@ -3,13 +3,12 @@
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder,
 };
 use souk_auth::{User, UserFilter, UserRepository, UserSort, UserStatus};
 use souk_kernel::{DomainError, Page, PageRequest, Role, SortDirection, UserId};
 
-use crate::db::db_error;
+use crate::db::{db_error, page_of};
 use crate::entities::user::{ActiveModel, Column, Entity, Model};
 
 /// Users stored through any connection or transaction.
@@ -141,8 +140,6 @@ impl<C: ConnectionTrait + Send + Sync> UserRepository for SqlUsers<'_, C> {
         direction: SortDirection,
         page: PageRequest,
     ) -> Result<Page<User>, DomainError> {
-        let query = Entity::find().filter(filter_condition(filter));
-        let total = query.clone().count(self.conn).await.map_err(db_error)?;
         let column = match sort {
             UserSort::CreatedAt => Column::CreatedAt,
             UserSort::UpdatedAt => Column::UpdatedAt,
@@ -153,15 +150,10 @@ impl<C: ConnectionTrait + Send + Sync> UserRepository for SqlUsers<'_, C> {
             SortDirection::Asc => Order::Asc,
             SortDirection::Desc => Order::Desc,
         };
-        let rows = query
+        let query = Entity::find()
+            .filter(filter_condition(filter))
             .order_by(column, order.clone())
-            .order_by(Column::Id, order)
-            .offset(page.offset())
-            .limit(u64::from(page.per_page()))
-            .all(self.conn)
-            .await
-            .map_err(db_error)?;
-        let items = rows.into_iter().map(to_domain).collect::<Result<_, _>>()?;
-        Ok(Page { items, total, request: page })
+            .order_by(Column::Id, order);
+        page_of(self.conn, query, page, to_domain).await
     }
 }
