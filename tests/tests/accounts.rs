@@ -385,11 +385,19 @@ async fn nobody_raises_their_own_rights(backend: Backend) {
     assert_eq!(server.get(&format!("/api/v1/buyers/{id}"), Some(token)).await.status(), 200);
 
     let (_, admin) = server.admin().await;
+    let other_token = other["data"]["token"].as_str().unwrap();
+    assert_eq!(server.get("/api/v1/users/me", Some(other_token)).await.status(), 200);
     let suspended = json(patch(&admin, json!({"status": "suspended"}), other_id).await.unwrap()).await;
     assert_eq!(suspended["data"]["user"]["status"], "suspended");
     expect_error(login(&server, "neighbour", PASSWORD).await, 403, "FORBIDDEN").await;
+    expect_error(server.get("/api/v1/users/me", Some(other_token)).await, 401, "UNAUTHENTICATED").await;
+
+    let (second_admin, second_token) = server.admin().await;
+    assert_eq!(server.get("/api/v1/buyers", Some(&second_token)).await.status(), 200);
+    patch(&admin, json!({"role": "buyer"}), &second_admin.id.to_string()).await.unwrap();
+    expect_error(server.get("/api/v1/buyers", Some(&second_token)).await, 403, "FORBIDDEN").await;
     let buyers = json(server.get("/api/v1/buyers", Some(&admin)).await).await;
-    assert_eq!(buyers["data"]["pagination"]["total"], 2);
+    assert_eq!(buyers["data"]["pagination"]["total"], 3, "two buyers and the demoted admin");
     expect_error(server.get("/api/v1/buyers", Some(token)).await, 403, "FORBIDDEN").await;
 }
 
@@ -420,7 +428,7 @@ async fn accounts_can_be_deleted_by_themselves_or_admins(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(deleted.status(), 200);
-    expect_error(server.get("/api/v1/users/me", Some(token)).await, 404, "NOT_FOUND").await;
+    expect_error(server.get("/api/v1/users/me", Some(token)).await, 401, "UNAUTHENTICATED").await;
     expect_error(login(&server, "leaver", PASSWORD).await, 401, "UNAUTHENTICATED").await;
     let refresh = server
         .post_json("/api/v1/auth/refresh", None, &json!({"refresh_token": session["data"]["refresh_token"]}))

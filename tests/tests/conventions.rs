@@ -87,6 +87,15 @@ async fn unknown_paths_and_wrong_methods(backend: Backend) {
     expect_error(response, 405, "METHOD_NOT_ALLOWED").await;
 }
 
+async fn head_is_answered_like_get_without_a_body(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let response = server.client.head(server.url("/health")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("x-request-id").is_some());
+    assert!(response.bytes().await.unwrap().is_empty());
+    assert_eq!(server.client.head(server.url("/nowhere")).send().await.unwrap().status(), 404);
+}
+
 async fn request_ids_are_echoed_or_generated(backend: Backend) {
     let server = TestServer::start(backend).await;
     let response = server
@@ -251,6 +260,7 @@ on_both_backends!(
     openapi_document_and_swagger_ui,
     unknown_paths_and_wrong_methods,
     request_ids_are_echoed_or_generated,
+    head_is_answered_like_get_without_a_body,
     malformed_bodies_get_the_envelope,
     malformed_query_strings_are_bad_requests,
     credentials_are_checked,

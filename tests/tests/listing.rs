@@ -169,7 +169,7 @@ async fn users_see_themselves_and_nobody_else(backend: Backend) {
     expect_error(server.get("/api/v1/users/me", None).await, 401, "UNAUTHENTICATED").await;
 
     let ghost = server.token_for(souk_kernel::UserId::new(), Role::Buyer);
-    expect_error(server.get("/api/v1/users/me", Some(&ghost)).await, 404, "NOT_FOUND").await;
+    expect_error(server.get("/api/v1/users/me", Some(&ghost)).await, 401, "UNAUTHENTICATED").await;
 }
 
 on_both_backends!(

@@ -17,7 +17,7 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Config;
-use crate::http::context::request_context;
+use crate::http::context::{head_as_get, request_context};
 use crate::http::extractors::path_error;
 use crate::http::fallback::{RouteTable, not_found_or_method_not_allowed};
 use crate::http::idempotency::idempotency;
@@ -130,6 +130,7 @@ pub async fn start(config: &Config, handle_signals: bool) -> anyhow::Result<Runn
             .wrap(from_fn(idempotency))
             .wrap(from_fn(enforce))
             .wrap(from_fn(http::auth::authenticate))
+            .wrap(from_fn(head_as_get))
             .wrap(from_fn(request_context))
     })
     .shutdown_timeout(SHUTDOWN_GRACE)

@@ -143,9 +143,20 @@ fn start_server(dir: &Path) -> Server {
     }
 }
 
-fn admin_token() -> String {
+fn admin_token(dir: &Path) -> String {
+    let created = admin_create(dir, "ops@souk.example", "a long admin password");
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let stdout = String::from_utf8_lossy(&created.stdout).into_owned();
+    let id = stdout
+        .trim()
+        .rsplit('(')
+        .next()
+        .unwrap()
+        .trim_end_matches(')')
+        .parse::<souk_kernel::UserId>()
+        .unwrap();
     let claims = souk_auth::AccessClaims::for_user(
-        souk_kernel::UserId::new(),
+        id,
         souk_kernel::Role::Admin,
         chrono::Utc::now(),
         chrono::Duration::minutes(5),
@@ -156,6 +167,7 @@ fn admin_token() -> String {
 #[test]
 fn sigterm_lets_in_flight_requests_finish_and_logs_carry_request_ids() {
     let dir = tempfile::tempdir().unwrap();
+    let token = admin_token(dir.path());
     let mut server = start_server(dir.path());
     let mut stream = TcpStream::connect(&server.address).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
@@ -164,7 +176,7 @@ fn sigterm_lets_in_flight_requests_finish_and_logs_carry_request_ids() {
         "POST /api/v1/sandbox/clock HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nX-Request-Id: in-flight-1\r\n\
 Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         server.address,
-        admin_token(),
+        token,
         body.len()
     );
     stream.write_all(head.as_bytes()).unwrap();

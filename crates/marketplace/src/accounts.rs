@@ -406,9 +406,10 @@ impl Marketplace {
         scope: Option<&str>,
     ) -> Result<ClientToken, DomainError> {
         let client = self.active_client(client_id, secret).await?;
+        let owner = self.acting_user(client.owner).await?;
         let scopes = token_scopes(&client, scope)?;
         let now = chrono::Utc::now();
-        let mut claims = AccessClaims::for_user(client.owner, client.owner_role, now, ACCESS_TOKEN_TTL);
+        let mut claims = AccessClaims::for_user(owner.id, owner.role, now, ACCESS_TOKEN_TTL);
         claims.client_id = Some(client.client_id.clone());
         claims.scope = scopes.join(" ");
         Ok(ClientToken {
@@ -418,21 +419,45 @@ impl Marketplace {
         })
     }
 
-    /// Resolves a bearer token; client tokens also need their client to be active still.
+    /// The account behind a credential, if it still exists and is not suspended: deleting,
+    /// suspending or demoting an account takes effect on its very next request.
+    async fn acting_user(&self, id: souk_kernel::UserId) -> Result<User, DomainError> {
+        SqlUsers::new(&self.db.conn)
+            .find(id)
+            .await?
+            .filter(|user| user.status != UserStatus::Suspended)
+            .ok_or(DomainError::Unauthenticated)
+    }
+
+    /// Resolves a bearer token into an actor with the account's current role; client tokens also
+    /// need their client to be active still.
     pub async fn authenticate_bearer(&self, token: &str) -> Result<Actor, DomainError> {
         let claims = self.tokens.verify(token).map_err(|_| DomainError::Unauthenticated)?;
-        let actor = claims.actor().map_err(|_| DomainError::Unauthenticated)?;
-        if let Some(client_id) = &claims.client_id {
-            let client = SqlAccounts::new(&self.db.conn).find_client_by_client_id(client_id).await?;
-            if !client.is_some_and(|c| c.is_active()) {
-                return Err(DomainError::Unauthenticated);
+        let Ok(Actor::User { id, .. } | Actor::Client { owner: id, .. }) = claims.actor() else {
+            return Err(DomainError::Unauthenticated);
+        };
+        let user = self.acting_user(id).await?;
+        match claims.actor() {
+            Ok(Actor::Client { client_id, scopes, .. }) => {
+                let client = SqlAccounts::new(&self.db.conn).find_client_by_client_id(&client_id).await?;
+                if !client.is_some_and(|c| c.is_active()) {
+                    return Err(DomainError::Unauthenticated);
+                }
+                Ok(Actor::Client { client_id, owner: user.id, role: user.role, scopes })
             }
+            _ => Ok(Actor::User { id: user.id, role: user.role }),
         }
-        Ok(actor)
     }
 
     /// Resolves HTTP Basic `client_id:client_secret` into the client's actor.
     pub async fn authenticate_basic(&self, client_id: &str, secret: &str) -> Result<Actor, DomainError> {
-        Ok(self.active_client(client_id, secret).await?.actor())
+        let client = self.active_client(client_id, secret).await?;
+        let owner = self.acting_user(client.owner).await?;
+        Ok(Actor::Client {
+            client_id: client.client_id,
+            owner: owner.id,
+            role: owner.role,
+            scopes: client.scopes,
+        })
     }
 }

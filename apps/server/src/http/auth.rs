@@ -5,7 +5,7 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use souk_kernel::Actor;
+use souk_kernel::{Actor, DomainError};
 
 use crate::app::AppState;
 use crate::http::error::{ApiError, ErrorCode};
@@ -15,24 +15,35 @@ use crate::http::error::{ApiError, ErrorCode};
 pub struct Credentials {
     /// The actor (anonymous when no or bad credentials were sent).
     pub actor: Actor,
-    /// Why presented credentials were refused, if they were.
-    pub problem: Option<&'static str>,
+    /// Why presented credentials were refused (`401`), or could not be checked (`500`).
+    pub problem: Option<ApiError>,
 }
 
 async fn resolve(state: &AppState, header_value: Option<&str>) -> Credentials {
-    let refused = |problem| Credentials { actor: Actor::Anonymous, problem: Some(problem) };
+    let refused = |message: &str| Credentials {
+        actor: Actor::Anonymous,
+        problem: Some(ApiError::new(ErrorCode::Unauthenticated, message)),
+    };
+    let failed = |error: DomainError| match error {
+        DomainError::Unauthenticated => None,
+        other => Some(Credentials { actor: Actor::Anonymous, problem: Some(ApiError::from(other)) }),
+    };
     let Some(value) = header_value else { return Credentials { actor: Actor::Anonymous, problem: None } };
     let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
     let marketplace = &state.marketplace;
     match scheme.to_ascii_lowercase().as_str() {
         "bearer" => match marketplace.authenticate_bearer(token.trim()).await {
             Ok(actor) => Credentials { actor, problem: None },
-            Err(_) => refused("the access token is invalid, expired or revoked"),
+            Err(error) => {
+                failed(error).unwrap_or_else(|| refused("the access token is invalid, expired or revoked"))
+            }
         },
         "basic" => match basic_credentials(token.trim()) {
             Some((id, secret)) => match marketplace.authenticate_basic(&id, &secret).await {
                 Ok(actor) => Credentials { actor, problem: None },
-                Err(_) => refused("the client credentials are not valid"),
+                Err(error) => {
+                    failed(error).unwrap_or_else(|| refused("the client credentials are not valid"))
+                }
             },
             None => refused("malformed HTTP Basic credentials"),
         },
@@ -76,9 +87,7 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let credentials = req.extensions().get::<Credentials>().cloned();
         std::future::ready(match credentials {
-            Some(Credentials { problem: Some(problem), .. }) => {
-                Err(ApiError::new(ErrorCode::Unauthenticated, problem))
-            }
+            Some(Credentials { problem: Some(problem), .. }) => Err(problem),
             Some(Credentials { actor, .. }) => Ok(Caller(actor)),
             None => Ok(Caller(Actor::Anonymous)),
         })

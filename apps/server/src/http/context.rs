@@ -123,3 +123,16 @@ fn escaped_error(error: actix_web::Error, request_id: &str) -> actix_web::Error 
     }
     api.into()
 }
+
+/// Middleware: `HEAD` is answered like `GET` without the body (probes and `curl -I`).
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.method() != actix_web::http::Method::HEAD {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    req.head_mut().method = actix_web::http::Method::GET;
+    let response = next.call(req).await?;
+    Ok(response.map_body(|_, _| BoxBody::new(())))
+}
