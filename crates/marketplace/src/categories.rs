@@ -6,7 +6,7 @@ use souk_auth::permission::{require, require_admin};
 use souk_catalog::category::check_fields;
 use souk_catalog::slug::unique_slug;
 use souk_catalog::{Category, CategoryId, CategoryRepository, CategoryTree};
-use souk_kernel::{Actor, DomainError};
+use souk_kernel::{Actor, DomainError, Page, PageRequest};
 use souk_storage::{SqlCategories, db_error};
 
 use crate::Marketplace;
@@ -54,6 +54,20 @@ impl Marketplace {
         Ok(CategoryTree::new(SqlCategories::new(&self.db.conn).all().await?))
     }
 
+    /// A page of every category in depth-first order, with depths and paths (public).
+    pub async fn category_page(&self, page: PageRequest) -> Result<Page<PlacedCategory>, DomainError> {
+        let tree = self.category_tree().await?;
+        let ordered = tree.depth_first();
+        let total = ordered.len() as u64;
+        let items = ordered
+            .into_iter()
+            .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
+            .take(page.per_page() as usize)
+            .map(|category| place(&tree, category.clone()))
+            .collect();
+        Ok(Page { items, total, request: page })
+    }
+
     /// One category with its depth and path (public).
     pub async fn get_category(&self, id: CategoryId) -> Result<PlacedCategory, DomainError> {
         let tree = self.category_tree().await?;
@@ -76,8 +90,7 @@ impl Marketplace {
         let base = check_fields(&input.name, input.slug.as_deref())?;
         let tx = self.db.begin_write().await.map_err(db_error)?;
         let categories = SqlCategories::new(&tx);
-        let mut tree = CategoryTree::new(categories.all().await?);
-        tree.check_parent(None, input.parent_id)?;
+        CategoryTree::new(categories.all().await?).check_parent(None, input.parent_id)?;
         let slug = self.free_slug(&categories, &base, input.slug.is_some(), None).await?;
         let now = self.clock().now();
         let category = Category {
@@ -89,11 +102,9 @@ impl Marketplace {
             updated_at: now,
         };
         categories.insert(&category).await?;
+        let placed = place(&CategoryTree::new(categories.all().await?), category);
         tx.commit().await.map_err(db_error)?;
-        let mut all: Vec<Category> = tree.depth_first().into_iter().cloned().collect();
-        all.push(category.clone());
-        tree = CategoryTree::new(all);
-        Ok(place(&tree, category))
+        Ok(placed)
     }
 
     /// An explicit slug must be free (`Conflict`); a generated one counts up until it is.
@@ -141,13 +152,9 @@ impl Marketplace {
         category.name = name.trim().to_owned();
         category.updated_at = self.clock().now();
         categories.update(&category).await?;
+        let placed = place(&CategoryTree::new(categories.all().await?), category);
         tx.commit().await.map_err(db_error)?;
-        let moved: Vec<Category> = tree
-            .depth_first()
-            .into_iter()
-            .map(|c| if c.id == id { category.clone() } else { c.clone() })
-            .collect();
-        Ok(place(&CategoryTree::new(moved), category))
+        Ok(placed)
     }
 
     /// Deletes a category (admin). One with children is a `Conflict` unless `reassign_to` names a

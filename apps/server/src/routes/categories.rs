@@ -141,31 +141,15 @@ pub async fn list_categories(
     let flat = reader.parsed::<FlatFlag>("flat").is_some_and(|f| f.0);
     let page = reader.page();
     reader.finish()?;
-    let tree = state.marketplace.category_tree().await?;
-    if !flat {
-        return Ok(web::Json(CategoriesResponse::Tree(CategoryTreeResponse {
-            data: CategoryTreeData { categories: nodes(&tree, None) },
-        })));
+    if flat {
+        let page = state.marketplace.category_page(page).await?;
+        return Ok(web::Json(CategoriesResponse::Flat(CategoryListResponse::new(
+            page.map(CategoryDto::from),
+        ))));
     }
-    let ordered = tree.depth_first();
-    let total = ordered.len() as u64;
-    let items = ordered
-        .into_iter()
-        .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
-        .take(page.per_page() as usize)
-        .map(|c| {
-            CategoryDto::from(PlacedCategory {
-                depth: tree.depth(c.id),
-                path: tree.path(c.id),
-                category: c.clone(),
-            })
-        })
-        .collect();
-    Ok(web::Json(CategoriesResponse::Flat(CategoryListResponse::new(souk_kernel::Page {
-        items,
-        total,
-        request: page,
-    }))))
+    let tree = state.marketplace.category_tree().await?;
+    let categories = nodes(&tree, None);
+    Ok(web::Json(CategoriesResponse::Tree(CategoryTreeResponse { data: CategoryTreeData { categories } })))
 }
 
 /// `true` or `false`.
