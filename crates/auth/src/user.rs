@@ -147,6 +147,8 @@ pub trait UserRepository: Send + Sync {
     async fn delete(&self, id: UserId) -> Result<(), DomainError>;
     /// Loads a user by id.
     async fn find(&self, id: UserId) -> Result<Option<User>, DomainError>;
+    /// Loads several users at once (missing ids are skipped).
+    async fn find_many(&self, ids: &[UserId]) -> Result<Vec<User>, DomainError>;
     /// Loads a user by e-mail (case-insensitive) or username.
     async fn find_by_login(&self, login: &str) -> Result<Option<User>, DomainError>;
     /// One page of users matching the filter.

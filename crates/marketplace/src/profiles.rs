@@ -114,20 +114,25 @@ impl Marketplace {
         self.attach_users(buyers, |b| b.user_id).await
     }
 
+    /// Pairs each profile of a page with its account, in one query.
     async fn attach_users<T>(
         &self,
         page: Page<T>,
         id_of: impl Fn(&T) -> UserId,
     ) -> Result<Page<(User, T)>, DomainError> {
-        let users = SqlUsers::new(&self.db.conn);
-        let mut items = Vec::with_capacity(page.items.len());
-        for profile in page.items {
-            let user = users
-                .find(id_of(&profile))
-                .await?
-                .ok_or_else(|| DomainError::unexpected("profile without user"))?;
-            items.push((user, profile));
-        }
+        let ids: Vec<UserId> = page.items.iter().map(&id_of).collect();
+        let mut users: std::collections::HashMap<UserId, User> =
+            SqlUsers::new(&self.db.conn).find_many(&ids).await?.into_iter().map(|u| (u.id, u)).collect();
+        let items = page
+            .items
+            .into_iter()
+            .map(|profile| {
+                let user = users
+                    .remove(&id_of(&profile))
+                    .ok_or_else(|| DomainError::unexpected("profile without user"))?;
+                Ok((user, profile))
+            })
+            .collect::<Result<_, DomainError>>()?;
         Ok(Page { items, total: page.total, request: page.request })
     }
 

@@ -120,6 +120,20 @@ impl<C: ConnectionTrait + Send + Sync> UserRepository for SqlUsers<'_, C> {
         Entity::find_by_id(id.as_uuid()).one(self.conn).await.map_err(db_error)?.map(to_domain).transpose()
     }
 
+    async fn find_many(&self, ids: &[UserId]) -> Result<Vec<User>, DomainError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Entity::find()
+            .filter(Column::Id.is_in(ids.iter().map(UserId::as_uuid)))
+            .all(self.conn)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(to_domain)
+            .collect()
+    }
+
     async fn find_by_login(&self, login: &str) -> Result<Option<User>, DomainError> {
         let login = login.trim();
         Entity::find()
