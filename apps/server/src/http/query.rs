@@ -51,6 +51,14 @@ impl QueryParams {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
     }
 
+    /// Just `page` and `page_size`, for lists without filters or sorting.
+    pub fn page_only(&self) -> Result<PageRequest, ApiError> {
+        let mut reader = self.reader();
+        let page = reader.page();
+        reader.finish()?;
+        Ok(page)
+    }
+
     /// Starts collecting typed values and their errors.
     pub fn reader(&self) -> QueryReader<'_> {
         QueryReader { params: self, errors: FieldErrors::new() }

@@ -137,9 +137,7 @@ pub async fn list_clients(
     Caller(actor): Caller,
     query: QueryParams,
 ) -> Result<web::Json<ClientListResponse>, ApiError> {
-    let mut reader = query.reader();
-    let page = reader.page();
-    reader.finish()?;
+    let page = query.page_only()?;
     let clients = state.marketplace.list_clients(&actor, page).await?;
     Ok(web::Json(ClientListResponse::new(clients.map(ClientDto::from))))
 }

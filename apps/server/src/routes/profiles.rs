@@ -170,9 +170,7 @@ pub async fn list_buyers(
     Caller(actor): Caller,
     query: QueryParams,
 ) -> Result<web::Json<BuyerListResponse>, ApiError> {
-    let mut reader = query.reader();
-    let page = reader.page();
-    reader.finish()?;
+    let page = query.page_only()?;
     let buyers = state.marketplace.list_buyers(&actor, page).await?;
     Ok(web::Json(BuyerListResponse::new(buyers.map(BuyerDto::from))))
 }
