@@ -9,6 +9,7 @@ mod m20261122_000001_platform;
 mod m20261122_000002_users;
 mod m20261122_000003_accounts;
 mod m20261122_000004_categories;
+mod m20261201_000005_catalog;
 
 /// Applies Souk's migrations in order.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_users::Migration),
             Box::new(m20261122_000003_accounts::Migration),
             Box::new(m20261122_000004_categories::Migration),
+            Box::new(m20261201_000005_catalog::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod id;
 pub mod money;
 pub mod page;
+pub mod wire;
 
 pub use actor::{Actor, Role};
 pub use clock::{Clock, ManualClock, SystemClock};
