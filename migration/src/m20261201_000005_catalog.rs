@@ -226,7 +226,12 @@ enum LandingPages {
     UpdatedAt,
 }
 
-fn cascade(from: impl IntoIden, column: impl IntoIden, to: impl IntoIden, to_column: impl IntoIden) -> ForeignKeyCreateStatement {
+fn cascade(
+    from: impl IntoIden,
+    column: impl IntoIden,
+    to: impl IntoIden,
+    to_column: impl IntoIden,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create().from(from, column).to(to, to_column).on_delete(ForeignKeyAction::Cascade).to_owned()
 }
 
@@ -384,7 +389,12 @@ impl MigrationTrait for Migration {
                     .col(integer(Variants::Position))
                     .col(timestamp_with_time_zone(Variants::CreatedAt))
                     .col(timestamp_with_time_zone(Variants::UpdatedAt))
-                    .foreign_key(&mut cascade(Variants::Table, Variants::ProductId, Products::Table, Products::Id))
+                    .foreign_key(&mut cascade(
+                        Variants::Table,
+                        Variants::ProductId,
+                        Products::Table,
+                        Products::Id,
+                    ))
                     .foreign_key(
                         ForeignKey::create()
                             .from(Variants::Table, Variants::ImageFileId)
@@ -395,7 +405,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("idx_variants_product", Variants::Table, vec![Variants::ProductId.into_iden()]))
+            .create_index(index(
+                "idx_variants_product",
+                Variants::Table,
+                vec![Variants::ProductId.into_iden()],
+            ))
             .await?;
 
         manager
@@ -410,7 +424,12 @@ impl MigrationTrait for Migration {
                     .col(integer(AddOns::Position))
                     .col(timestamp_with_time_zone(AddOns::CreatedAt))
                     .col(timestamp_with_time_zone(AddOns::UpdatedAt))
-                    .foreign_key(&mut cascade(AddOns::Table, AddOns::ProductId, Products::Table, Products::Id))
+                    .foreign_key(&mut cascade(
+                        AddOns::Table,
+                        AddOns::ProductId,
+                        Products::Table,
+                        Products::Id,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -501,7 +520,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index("idx_skus_product", Skus::Table, vec![Skus::ProductId.into_iden()])).await?;
+        manager
+            .create_index(index("idx_skus_product", Skus::Table, vec![Skus::ProductId.into_iden()]))
+            .await?;
 
         manager
             .create_table(
@@ -515,7 +536,10 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(FileLinks::Alt, 300))
                     .col(timestamp_with_time_zone(FileLinks::CreatedAt))
                     .primary_key(
-                        Index::create().col(FileLinks::FileId).col(FileLinks::FileableType).col(FileLinks::FileableId),
+                        Index::create()
+                            .col(FileLinks::FileId)
+                            .col(FileLinks::FileableType)
+                            .col(FileLinks::FileableId),
                     )
                     .foreign_key(&mut cascade(FileLinks::Table, FileLinks::FileId, Files::Table, Files::Id))
                     .to_owned(),
@@ -593,7 +617,9 @@ impl MigrationTrait for Migration {
                     .col(uuid(CollectionProducts::ProductId))
                     .col(integer(CollectionProducts::Position))
                     .primary_key(
-                        Index::create().col(CollectionProducts::CollectionId).col(CollectionProducts::ProductId),
+                        Index::create()
+                            .col(CollectionProducts::CollectionId)
+                            .col(CollectionProducts::ProductId),
                     )
                     .foreign_key(&mut cascade(
                         CollectionProducts::Table,
@@ -631,7 +657,12 @@ impl MigrationTrait for Migration {
                     .col(boolean(Reviews::VerifiedPurchase))
                     .col(timestamp_with_time_zone(Reviews::CreatedAt))
                     .col(timestamp_with_time_zone(Reviews::UpdatedAt))
-                    .foreign_key(&mut cascade(Reviews::Table, Reviews::ProductId, Products::Table, Products::Id))
+                    .foreign_key(&mut cascade(
+                        Reviews::Table,
+                        Reviews::ProductId,
+                        Products::Table,
+                        Products::Id,
+                    ))
                     .foreign_key(&mut cascade(Reviews::Table, Reviews::AuthorId, Users::Table, Users::Id))
                     .to_owned(),
             )

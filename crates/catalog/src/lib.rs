@@ -4,7 +4,9 @@
 //! Pure types and rules over repository traits, free of HTTP and SQL, so other Rust services can
 //! link it directly.
 
+pub mod access;
 pub mod category;
 pub mod slug;
 
+pub use access::ProductAccess;
 pub use category::{Category, CategoryId, CategoryRepository, CategoryTree};

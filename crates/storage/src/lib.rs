@@ -10,6 +10,7 @@ pub mod entities;
 pub mod files;
 pub mod idempotency;
 pub mod platform_clock;
+pub mod products;
 pub mod users;
 
 pub use accounts::SqlAccounts;

@@ -1,0 +1,21 @@
+//! The `product_properties` table.
+
+use sea_orm::entity::prelude::*;
+
+/// One name/value property of a product.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "product_properties")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub product_id: Uuid,
+    pub name: String,
+    pub value: String,
+    pub position: i32,
+}
+
+/// Relations are enforced by foreign keys in the schema.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
