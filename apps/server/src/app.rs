@@ -69,7 +69,12 @@ pub async fn open_marketplace(config: &Config) -> anyhow::Result<Marketplace> {
         files: Arc::new(LocalFileStore::new(config.files_url.clone().into())),
     };
     let db = Database::connect(&config.database_url, POOL_SIZE).await?;
-    Ok(Marketplace::open(db, Settings { sandbox: config.sandbox }, services).await?)
+    Ok(Marketplace::open(
+        db,
+        Settings { sandbox: config.sandbox, auto_approve_products: config.auto_approve_products },
+        services,
+    )
+    .await?)
 }
 
 /// Connects, migrates, and creates the bootstrap admin; the state every worker shares.

@@ -42,6 +42,8 @@ pub struct Config {
     pub files_url: String,
     /// `SOUK_PLATFORM_FEE_PERCENT`: fee taken on escrow release.
     pub platform_fee: FeeBasisPoints,
+    /// `SOUK_AUTO_APPROVE_PRODUCTS`: sellers' new products start `approved` instead of `waiting`.
+    pub auto_approve_products: bool,
     /// `SOUK_LOG`: tracing filter.
     pub log: String,
     /// `SOUK_LOG_FORMAT`: `pretty` or `json`.
@@ -65,13 +67,14 @@ struct RawConfig {
     smtp_url: Option<String>,
     files_url: Option<String>,
     platform_fee_percent: Option<toml::Value>,
+    auto_approve_products: Option<toml::Value>,
     log: Option<String>,
     log_format: Option<String>,
     rate_limits: Option<String>,
 }
 
 /// Environment variables and the `souk.toml` key each overrides.
-const ENV_KEYS: [(&str, &str); 13] = [
+const ENV_KEYS: [(&str, &str); 14] = [
     ("SOUK_BIND", "bind"),
     ("DATABASE_URL", "database_url"),
     ("SOUK_DATA_DIR", "data_dir"),
@@ -82,6 +85,7 @@ const ENV_KEYS: [(&str, &str); 13] = [
     ("SOUK_SMTP_URL", "smtp_url"),
     ("SOUK_FILES_URL", "files_url"),
     ("SOUK_PLATFORM_FEE_PERCENT", "platform_fee_percent"),
+    ("SOUK_AUTO_APPROVE_PRODUCTS", "auto_approve_products"),
     ("SOUK_LOG", "log"),
     ("SOUK_LOG_FORMAT", "log_format"),
     ("SOUK_RATE_LIMITS", "rate_limits"),
@@ -200,6 +204,10 @@ impl RawConfig {
             smtp_url: self.smtp_url,
             files_url,
             platform_fee: self.platform_fee_percent.as_ref().map(parse_fee).transpose()?.unwrap_or_default(),
+            auto_approve_products: match &self.auto_approve_products {
+                Some(value) => parse_bool("SOUK_AUTO_APPROVE_PRODUCTS", value)?,
+                None => false,
+            },
             log: self.log.unwrap_or_else(|| "info".to_owned()),
             log_format,
             rate_limits,

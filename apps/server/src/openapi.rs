@@ -31,6 +31,8 @@ includes that whole day) or Unix seconds. A resource the caller may not see answ
         (name = "users", description = "User accounts and their metafields"),
         (name = "profiles", description = "Seller and buyer profiles, seller approval"),
         (name = "categories", description = "The category tree"),
+        (name = "products", description = "Products with options, variants, add-ons, trial policies and rental terms"),
+        (name = "collections", description = "Curated collections of products"),
         (name = "sandbox", description = "Test clock and job runner (sandbox mode only)"),
     ),
     modifiers(&Security)

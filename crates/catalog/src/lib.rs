@@ -6,7 +6,15 @@
 
 pub mod access;
 pub mod category;
+pub mod listing;
+pub mod product;
 pub mod slug;
+pub mod terms;
+pub mod variant;
 
 pub use access::ProductAccess;
 pub use category::{Category, CategoryId, CategoryRepository, CategoryTree};
+pub use listing::{ProductQuery, ProductRepository, ProductScope, ProductSort};
+pub use product::{AdminStatus, Condition, Product, ProductId, ProductStatus, Visibility};
+pub use terms::{Penalty, PenaltyType, RentalTerms, TrialPolicy};
+pub use variant::{AddOn, AddOnId, OptionId, ProductOption, Variant, VariantId};

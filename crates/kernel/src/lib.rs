@@ -6,6 +6,7 @@ pub mod actor;
 pub mod clock;
 pub mod error;
 pub mod id;
+pub mod metafield;
 pub mod money;
 pub mod page;
 pub mod wire;

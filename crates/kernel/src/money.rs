@@ -77,6 +77,14 @@ impl Currency {
         self.exponent
     }
 
+    /// Every active code whose minor unit has `exponent` decimals (for exact cross-currency filters).
+    pub fn codes_with_exponent(exponent: u8) -> impl Iterator<Item = &'static str> {
+        [(TWO_DECIMALS, 2), (ZERO_DECIMALS, 0), (THREE_DECIMALS, 3), (FOUR_DECIMALS, 4)]
+            .into_iter()
+            .filter(move |(_, e)| *e == exponent)
+            .flat_map(|(table, _)| table.split_whitespace())
+    }
+
     /// Parses an exact decimal amount in this currency into minor units.
     pub fn parse_amount(&self, text: &str) -> Result<Money, MoneyError> {
         parse_minor_units(text, *self).map(|minor| Money { minor, currency: *self })

@@ -5,9 +5,9 @@ use std::collections::HashSet;
 use souk_auth::permission::{require, require_admin};
 use souk_catalog::category::check_fields;
 use souk_catalog::slug::unique_slug;
-use souk_catalog::{Category, CategoryId, CategoryRepository, CategoryTree};
+use souk_catalog::{Category, CategoryId, CategoryRepository, CategoryTree, ProductRepository};
 use souk_kernel::{Actor, DomainError, Page, PageRequest};
-use souk_storage::{SqlCategories, db_error};
+use souk_storage::{SqlCategories, SqlProducts, db_error};
 
 use crate::Marketplace;
 
@@ -157,8 +157,8 @@ impl Marketplace {
         Ok(placed)
     }
 
-    /// Deletes a category (admin). One with children is a `Conflict` unless `reassign_to` names a
-    /// category outside it, which adopts the children.
+    /// Deletes a category (admin). One with children or products is a `Conflict` unless
+    /// `reassign_to` names a category outside it, which adopts both.
     pub async fn delete_category(
         &self,
         actor: &Actor,
@@ -174,10 +174,13 @@ impl Marketplace {
             return Err(DomainError::NotFound { resource: "category" });
         }
         let children = tree.children(Some(id)).len();
-        if children > 0 {
+        let products = SqlProducts::new(&tx);
+        let in_use = products.category_in_use(id).await?;
+        if children > 0 || in_use {
             let Some(heir) = reassign_to else {
                 return Err(DomainError::Conflict(format!(
-                    "the category has {children} subcategories; pass reassign_to to move them first"
+                    "the category has {children} subcategories{}; pass reassign_to to move them first",
+                    if in_use { " and products" } else { "" }
                 )));
             };
             if tree.subtree(id).contains(&heir) {
@@ -186,6 +189,7 @@ impl Marketplace {
             tree.check_parent(None, Some(heir))
                 .map_err(|_| DomainError::invalid("reassign_to", "names no category"))?;
             categories.reparent_children(id, Some(heir)).await?;
+            products.recategorize(id, heir).await?;
         }
         categories.delete(id).await?;
         tx.commit().await.map_err(db_error)

@@ -7,6 +7,8 @@ pub mod categories;
 pub mod clock;
 pub mod idempotency;
 pub mod jobs;
+pub mod product_parts;
+pub mod products;
 pub mod profiles;
 pub mod users;
 
@@ -37,6 +39,8 @@ pub struct Services {
 pub struct Settings {
     /// Sandbox mode: test clock and job-runner endpoints are available.
     pub sandbox: bool,
+    /// Sellers' new products skip moderation (`admin_status` starts `approved`).
+    pub auto_approve_products: bool,
 }
 
 /// Everything a use case needs: the database, platform time and shared services.

@@ -260,7 +260,7 @@ impl Marketplace {
         require(actor, "user", "update")?;
         let tx = self.db.begin_write().await.map_err(db_error)?;
         let user = view_user(actor, SqlUsers::new(&tx).find(id).await?)?;
-        let metafield = new_metafield(user.id, namespace, key, value, self.clock().now())?;
+        let metafield = new_metafield(user.id.as_uuid(), namespace, key, value, self.clock().now())?;
         let stored = SqlAccounts::new(&tx).upsert_metafield(&metafield).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(stored)

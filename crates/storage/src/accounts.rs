@@ -109,7 +109,7 @@ fn client_domain(row: oauth_client::Model) -> Result<OAuthClient, DomainError> {
 fn metafield_domain(row: user_metafield::Model) -> Result<Metafield, DomainError> {
     Ok(Metafield {
         id: row.id,
-        user_id: UserId(row.user_id),
+        owner_id: row.user_id,
         namespace: row.namespace,
         key: row.key,
         value: serde_json::from_str(&row.value).map_err(|_| corrupt("user_metafields.value"))?,
@@ -356,7 +356,7 @@ impl<C: ConnectionTrait + Send + Sync> MetafieldRepository for SqlAccounts<'_, C
         let value = serde_json::to_string(&m.value).map_err(DomainError::unexpected)?;
         let row = user_metafield::ActiveModel {
             id: Set(m.id),
-            user_id: Set(m.user_id.as_uuid()),
+            user_id: Set(m.owner_id),
             namespace: Set(m.namespace.clone()),
             key: Set(m.key.clone()),
             value: Set(value),
@@ -376,7 +376,7 @@ impl<C: ConnectionTrait + Send + Sync> MetafieldRepository for SqlAccounts<'_, C
             .await
             .map_err(db_error)?;
         let stored = user_metafield::Entity::find()
-            .filter(user_metafield::Column::UserId.eq(m.user_id.as_uuid()))
+            .filter(user_metafield::Column::UserId.eq(m.owner_id))
             .filter(user_metafield::Column::Namespace.eq(&m.namespace))
             .filter(user_metafield::Column::Key.eq(&m.key))
             .one(self.conn)

@@ -10,10 +10,12 @@ pub mod entities;
 pub mod files;
 pub mod idempotency;
 pub mod platform_clock;
+mod product_query;
 pub mod products;
 pub mod users;
 
 pub use accounts::SqlAccounts;
 pub use categories::SqlCategories;
 pub use db::{Backend, Database, db_error};
+pub use products::SqlProducts;
 pub use users::SqlUsers;

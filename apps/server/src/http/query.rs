@@ -231,6 +231,11 @@ impl QueryReader<'_> {
         Some(FieldSelection(selected))
     }
 
+    /// Records an error found by the caller's own checks of a value.
+    pub fn error(&mut self, key: &str, message: impl Into<String>) {
+        self.errors.add(key, message);
+    }
+
     /// Ends reading: `422` with every field error, if any.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.errors.is_empty() { Ok(()) } else { Err(ApiError::validation(self.errors)) }

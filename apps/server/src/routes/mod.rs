@@ -4,6 +4,9 @@ pub mod auth;
 pub mod categories;
 pub mod oauth;
 pub mod ops;
+pub mod product_dto;
+pub mod product_parts;
+pub mod products;
 pub mod profiles;
 pub mod sandbox;
 pub mod users;
@@ -43,6 +46,35 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(categories::create_category)
         .service(categories::update_category)
         .service(categories::delete_category)
+        .service(products::list_products)
+        .service(products::list_rentals)
+        .service(products::list_collection_products)
+        .service(products::get_product)
+        .service(products::create_product)
+        .service(products::update_product)
+        .service(products::delete_product)
+        .service(products::moderate_product)
+        .service(product_parts::list_variants)
+        .service(product_parts::count_variants)
+        .service(product_parts::create_variant)
+        .service(product_parts::get_variant)
+        .service(product_parts::update_variant)
+        .service(product_parts::delete_variant)
+        .service(product_parts::list_add_ons)
+        .service(product_parts::count_add_ons)
+        .service(product_parts::create_add_on)
+        .service(product_parts::get_add_on)
+        .service(product_parts::update_add_on)
+        .service(product_parts::delete_add_on)
+        .service(product_parts::get_trial_policy)
+        .service(product_parts::create_trial_policy)
+        .service(product_parts::update_trial_policy)
+        .service(product_parts::disable_trial_policy)
+        .service(product_parts::get_rental)
+        .service(product_parts::put_rental)
+        .service(product_parts::delete_rental)
+        .service(product_parts::list_product_metafields)
+        .service(product_parts::put_product_metafield)
         .service(sandbox::read_clock)
         .service(sandbox::advance_clock)
         .service(sandbox::run_jobs);
