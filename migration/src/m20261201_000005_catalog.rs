@@ -255,17 +255,13 @@ const SQLITE_SEARCH: &[&str] = &[
                     new.title, coalesce(new.description, ''), new.slug);
      END",
     "CREATE TRIGGER products_fts_update AFTER UPDATE OF title, description, slug ON products BEGIN
-        INSERT INTO products_fts (products_fts, rowid, title, description, slug)
-            VALUES ('delete', (SELECT rowid FROM product_search_rows WHERE product_id = old.id),
-                    old.title, coalesce(old.description, ''), old.slug);
+        DELETE FROM products_fts WHERE rowid = (SELECT rowid FROM product_search_rows WHERE product_id = old.id);
         INSERT INTO products_fts (rowid, title, description, slug)
             VALUES ((SELECT rowid FROM product_search_rows WHERE product_id = new.id),
                     new.title, coalesce(new.description, ''), new.slug);
      END",
     "CREATE TRIGGER products_fts_delete AFTER DELETE ON products BEGIN
-        INSERT INTO products_fts (products_fts, rowid, title, description, slug)
-            VALUES ('delete', (SELECT rowid FROM product_search_rows WHERE product_id = old.id),
-                    old.title, coalesce(old.description, ''), old.slug);
+        DELETE FROM products_fts WHERE rowid = (SELECT rowid FROM product_search_rows WHERE product_id = old.id);
         DELETE FROM product_search_rows WHERE product_id = old.id;
      END",
 ];

@@ -241,6 +241,99 @@ impl TestServer {
         (user, token)
     }
 
+    /// A stored seller with a profile in the given approval state, and a token for it.
+    pub async fn seller_with(
+        &self,
+        username: &str,
+        approval: souk_auth::profile::ApprovalStatus,
+    ) -> (User, String) {
+        use souk_auth::repository::ProfileRepository;
+        let user = self.create_user(Role::Seller, username).await;
+        let now = self.running.state.marketplace.clock().now();
+        let profile = souk_auth::profile::SellerProfile {
+            user_id: user.id,
+            store_name: Some(format!("{username}'s shop")),
+            address: "1 Market Street".into(),
+            license_file_id: None,
+            profile_pic_file_id: None,
+            approval,
+            reviewed_at: Some(now),
+            created_at: now,
+            updated_at: now,
+        };
+        souk_storage::SqlAccounts::new(&self.db().conn).insert_seller(&profile).await.expect("insert seller");
+        let token = self.token_for(user.id, Role::Seller);
+        (user, token)
+    }
+
+    /// A stored, approved seller and a token for it.
+    pub async fn seller(&self, username: &str) -> (User, String) {
+        self.seller_with(username, souk_auth::profile::ApprovalStatus::Approved).await
+    }
+
+    /// A stored buyer and a token for it.
+    pub async fn buyer(&self, username: &str) -> (User, String) {
+        let user = self.create_user(Role::Buyer, username).await;
+        let token = self.token_for(user.id, Role::Buyer);
+        (user, token)
+    }
+
+    /// Stores a small PNG owned by `owner` (metadata and bytes) and returns its file id.
+    pub async fn stored_image(&self, owner: UserId) -> uuid::Uuid {
+        let now = self.running.state.marketplace.clock().now();
+        let id = uuid::Uuid::now_v7();
+        let key = format!("tests/{id}");
+        let mut record = souk_storage::files::new_record(
+            Some(owner.as_uuid()),
+            "pixel.png",
+            "image/png",
+            PNG.len() as i64,
+            key.clone(),
+            now,
+        );
+        record.id = id;
+        souk_storage::files::insert_file(&self.db().conn, &record).await.expect("insert file");
+        self.running.state.marketplace.files.put(&key, PNG).await.expect("store bytes");
+        id
+    }
+
+    /// Sends a JSON PATCH with a bearer token.
+    pub async fn patch_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        let mut request = self.client.patch(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// Sends a JSON PUT with a bearer token.
+    pub async fn put_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        let mut request = self.client.put(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// Sends a DELETE with a bearer token.
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.delete(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
     /// Sends a GET with an optional bearer token.
     pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
         let mut request = self.client.get(self.url(path));
@@ -304,6 +397,9 @@ impl Drop for TestServer {
         drop(handle.stop(false));
     }
 }
+
+/// The smallest bytes Souk sniffs as a PNG image.
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n0000000000000000";
 
 /// The verification code in the newest `.eml` sent to `email` (the file mailer's outbox).
 pub fn latest_otp(data_dir: &std::path::Path, email: &str) -> String {
