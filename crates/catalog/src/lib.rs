@@ -6,7 +6,9 @@
 
 pub mod access;
 pub mod category;
+pub mod file;
 pub mod slug;
 
 pub use access::ProductAccess;
 pub use category::{Category, CategoryId, CategoryRepository, CategoryTree};
+pub use file::{FileAccess, FileFilter, FileSort, FileableType, LinkRequest, LinkTarget, MimePattern};
