@@ -31,6 +31,7 @@ includes that whole day) or Unix seconds. A resource the caller may not see answ
         (name = "users", description = "User accounts and their metafields"),
         (name = "profiles", description = "Seller and buyer profiles, seller approval"),
         (name = "categories", description = "The category tree"),
+        (name = "files", description = "Uploads, downloads and links of files to products, variants, landing pages, reviews and users"),
         (name = "sandbox", description = "Test clock and job runner (sandbox mode only)"),
     ),
     modifiers(&Security)

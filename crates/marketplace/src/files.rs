@@ -73,6 +73,11 @@ fn not_found() -> DomainError {
 }
 
 impl Marketplace {
+    /// Refuses a caller who may not upload before its body is read.
+    pub fn authorize_upload(&self, actor: &Actor) -> Result<(), DomainError> {
+        require(actor, "file", "upload")
+    }
+
     /// Stores a file for the caller and, when asked, links it in the same transaction. Nothing is
     /// stored (no row, no bytes) when the content, the link fields or the target are refused.
     pub async fn upload_file(&self, actor: &Actor, input: NewFile) -> Result<StoredFile, DomainError> {

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod categories;
+pub mod files;
 pub mod oauth;
 pub mod ops;
 pub mod profiles;
@@ -43,6 +44,12 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(categories::create_category)
         .service(categories::update_category)
         .service(categories::delete_category)
+        .service(files::upload_file)
+        .service(files::list_files)
+        .service(files::get_file)
+        .service(files::download_file)
+        .service(files::delete_file)
+        .service(files::unlink_file)
         .service(sandbox::read_clock)
         .service(sandbox::advance_clock)
         .service(sandbox::run_jobs);
