@@ -47,7 +47,13 @@ async fn upload(
     request.send().await.expect("request sent")
 }
 
-async fn uploaded(server: &TestServer, token: &str, name: &str, bytes: Vec<u8>, fields: &[(&str, String)]) -> Value {
+async fn uploaded(
+    server: &TestServer,
+    token: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    fields: &[(&str, String)],
+) -> Value {
     let response = upload(server, Some(token), name, bytes, fields).await;
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
     json(response).await["data"]["file"].clone()
@@ -141,8 +147,18 @@ async fn review_by(server: &TestServer, product_id: Uuid, author: UserId) -> Uui
     let statement = Query::insert()
         .into_table(Alias::new("reviews"))
         .columns(
-            ["id", "product_id", "author_id", "rating", "content", "status", "verified_purchase", "created_at", "updated_at"]
-                .map(Alias::new),
+            [
+                "id",
+                "product_id",
+                "author_id",
+                "rating",
+                "content",
+                "status",
+                "verified_purchase",
+                "created_at",
+                "updated_at",
+            ]
+            .map(Alias::new),
         )
         .values_panic([
             id.into(),
@@ -165,7 +181,9 @@ fn field_error(body: &Value, field: &str) -> String {
 }
 
 async fn admin_total(server: &TestServer, admin: &str) -> u64 {
-    json(server.get("/api/v1/files", Some(admin)).await).await["data"]["pagination"]["total"].as_u64().unwrap()
+    json(server.get("/api/v1/files", Some(admin)).await).await["data"]["pagination"]["total"]
+        .as_u64()
+        .unwrap()
 }
 
 fn stored_blobs(server: &TestServer) -> usize {
@@ -189,19 +207,27 @@ async fn upload_read_download_and_list(backend: Backend) {
 
     let read = json(server.get(&format!("/api/v1/files/{id}"), Some(&owner)).await).await;
     assert_eq!(read["data"]["file"]["id"], id.as_str());
-    assert_eq!(json(server.get(&format!("/api/v1/files/{id}"), Some(&admin)).await).await["data"]["file"]["id"], id.as_str());
+    assert_eq!(
+        json(server.get(&format!("/api/v1/files/{id}"), Some(&admin)).await).await["data"]["file"]["id"],
+        id.as_str()
+    );
     expect_error(server.get(&format!("/api/v1/files/{id}"), Some(&other)).await, 404, "NOT_FOUND").await;
     expect_error(server.get(&format!("/api/v1/files/{id}"), None).await, 404, "NOT_FOUND").await;
-    expect_error(server.get(&format!("/api/v1/files/{id}/content"), Some(&other)).await, 404, "NOT_FOUND").await;
+    expect_error(server.get(&format!("/api/v1/files/{id}/content"), Some(&other)).await, 404, "NOT_FOUND")
+        .await;
     expect_error(server.get("/api/v1/files/not-an-id", Some(&owner)).await, 404, "NOT_FOUND").await;
 
     let content = server.get(&format!("/api/v1/files/{id}/content"), Some(&owner)).await;
     assert_eq!(content.status(), 200);
-    let header = |name: &str| content.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let header =
+        |name: &str| content.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     assert_eq!(header("content-type"), "image/png");
     assert_eq!(header("content-length"), "2048");
     assert_eq!(header("x-content-type-options"), "nosniff");
-    assert_eq!(header("content-disposition"), "inline; filename=\"holiday snap.png\"; filename*=UTF-8''holiday%20snap.png");
+    assert_eq!(
+        header("content-disposition"),
+        "inline; filename=\"holiday snap.png\"; filename*=UTF-8''holiday%20snap.png"
+    );
     assert_eq!(content.bytes().await.unwrap().as_ref(), bytes.as_slice());
 
     let mine = json(server.get("/api/v1/files", Some(&owner)).await).await;
@@ -225,11 +251,26 @@ async fn types_come_from_the_bytes_and_sizes_are_capped(backend: Backend) {
     )
     .await;
     assert!(field_error(&body, "file").contains("content"), "{body}");
-    expect_error(upload(&server, Some(&seller), "notes.txt", b"plain words".to_vec(), &[]).await, 422, "VALIDATION_FAILED").await;
+    expect_error(
+        upload(&server, Some(&seller), "notes.txt", b"plain words".to_vec(), &[]).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
 
-    let body = expect_error(upload(&server, Some(&seller), "huge.png", png(5 * MIB + 1), &[]).await, 413, "PAYLOAD_TOO_LARGE").await;
+    let body = expect_error(
+        upload(&server, Some(&seller), "huge.png", png(5 * MIB + 1), &[]).await,
+        413,
+        "PAYLOAD_TOO_LARGE",
+    )
+    .await;
     assert!(body["message"].as_str().unwrap().contains("5 MiB"), "{body}");
-    let body = expect_error(upload(&server, Some(&seller), "huge.pdf", pdf(50 * MIB + 1), &[]).await, 413, "PAYLOAD_TOO_LARGE").await;
+    let body = expect_error(
+        upload(&server, Some(&seller), "huge.pdf", pdf(50 * MIB + 1), &[]).await,
+        413,
+        "PAYLOAD_TOO_LARGE",
+    )
+    .await;
     assert!(body["message"].as_str().unwrap().contains("50 MiB"), "{body}");
 
     let manual = uploaded(&server, &seller, "manual.png", pdf(6 * MIB), &[]).await;
@@ -243,7 +284,14 @@ async fn types_come_from_the_bytes_and_sizes_are_capped(backend: Backend) {
     assert_eq!(uploaded(&server, &seller, "preview.mp3", mp3, &[]).await["mime_type"], "audio/mpeg");
 
     let form = reqwest::multipart::Form::new().text("alt", "no file here");
-    let response = server.client.post(server.url("/api/v1/files")).bearer_auth(&seller).multipart(form).send().await.unwrap();
+    let response = server
+        .client
+        .post(server.url("/api/v1/files"))
+        .bearer_auth(&seller)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     let body = expect_error(response, 422, "VALIDATION_FAILED").await;
     assert_eq!(field_error(&body, "file"), "is required");
     expect_error(
@@ -267,14 +315,22 @@ async fn links_check_their_target(backend: Backend) {
     let listed = product_of(&server, seller_id, true).await;
     let draft = product_of(&server, seller_id, false).await;
     let large = variant_of(&server, listed, None).await;
-    let link = |kind: &str, id: Uuid| vec![("fileable_type", kind.to_owned()), ("fileable_id", id.to_string())];
+    let link =
+        |kind: &str, id: Uuid| vec![("fileable_type", kind.to_owned()), ("fileable_id", id.to_string())];
 
     let mut fields = link("product", listed);
-    fields.extend([("role", "gallery".to_owned()), ("order", "2".to_owned()), ("alt", "A brass lamp".to_owned())]);
+    fields.extend([
+        ("role", "gallery".to_owned()),
+        ("order", "2".to_owned()),
+        ("alt", "A brass lamp".to_owned()),
+    ]);
     let file = uploaded(&server, &seller, "lamp.png", png(256), &fields).await;
     assert_eq!(file["alt"], "A brass lamp");
     let placed = &file["links"][0];
-    assert_eq!((placed["fileable_type"].as_str(), placed["role"].as_str(), placed["order"].as_i64()), (Some("product"), Some("gallery"), Some(2)));
+    assert_eq!(
+        (placed["fileable_type"].as_str(), placed["role"].as_str(), placed["order"].as_i64()),
+        (Some("product"), Some("gallery"), Some(2))
+    );
     assert_eq!(placed["fileable_id"], listed.to_string());
     let next = uploaded(&server, &seller, "lamp2.png", png(256), &link("product", listed)).await;
     assert_eq!(next["links"][0]["order"], 3, "without order a file goes after the last one");
@@ -287,9 +343,24 @@ async fn links_check_their_target(backend: Backend) {
     uploaded(&server, &buyer, "review.png", png(256), &link("review", review)).await;
     let successes = 7;
 
-    expect_error(upload(&server, Some(&other), "x.png", png(256), &link("product", listed)).await, 403, "FORBIDDEN").await;
-    expect_error(upload(&server, Some(&other), "x.png", png(256), &link("variant", large)).await, 403, "FORBIDDEN").await;
-    expect_error(upload(&server, Some(&other), "x.png", png(256), &link("review", review)).await, 403, "FORBIDDEN").await;
+    expect_error(
+        upload(&server, Some(&other), "x.png", png(256), &link("product", listed)).await,
+        403,
+        "FORBIDDEN",
+    )
+    .await;
+    expect_error(
+        upload(&server, Some(&other), "x.png", png(256), &link("variant", large)).await,
+        403,
+        "FORBIDDEN",
+    )
+    .await;
+    expect_error(
+        upload(&server, Some(&other), "x.png", png(256), &link("review", review)).await,
+        403,
+        "FORBIDDEN",
+    )
+    .await;
     for (token, kind, id) in [
         (&other, "product", draft),
         (&seller, "product", Uuid::now_v7()),
@@ -299,15 +370,37 @@ async fn links_check_their_target(backend: Backend) {
         (&buyer, "review", Uuid::now_v7()),
         (&seller, "landing_page", Uuid::now_v7()),
     ] {
-        let body = expect_error(upload(&server, Some(token), "x.png", png(256), &link(kind, id)).await, 422, "VALIDATION_FAILED").await;
+        let body = expect_error(
+            upload(&server, Some(token), "x.png", png(256), &link(kind, id)).await,
+            422,
+            "VALIDATION_FAILED",
+        )
+        .await;
         assert!(field_error(&body, "fileable_id").contains(kind), "{kind}: {body}");
     }
-    let body = expect_error(upload(&server, Some(&buyer), "x.png", png(256), &link("return", Uuid::now_v7())).await, 422, "VALIDATION_FAILED").await;
+    let body = expect_error(
+        upload(&server, Some(&buyer), "x.png", png(256), &link("return", Uuid::now_v7())).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
     assert!(field_error(&body, "fileable_type").contains("returns do not exist yet"), "{body}");
-    let body = expect_error(upload(&server, Some(&buyer), "x.png", png(256), &link("planet", Uuid::now_v7())).await, 422, "VALIDATION_FAILED").await;
+    let body = expect_error(
+        upload(&server, Some(&buyer), "x.png", png(256), &link("planet", Uuid::now_v7())).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
     assert!(field_error(&body, "fileable_type").contains("must be one of"), "{body}");
     let body = expect_error(
-        upload(&server, Some(&buyer), "x.png", png(256), &[("fileable_type", "user".to_owned()), ("order", "-3".to_owned())]).await,
+        upload(
+            &server,
+            Some(&buyer),
+            "x.png",
+            png(256),
+            &[("fileable_type", "user".to_owned()), ("order", "-3".to_owned())],
+        )
+        .await,
         422,
         "VALIDATION_FAILED",
     )
@@ -335,18 +428,29 @@ async fn storefront_media_is_public_and_changes_stay_with_the_owner(backend: Bac
     assert_eq!(content.bytes().await.unwrap().len(), 512);
     assert_eq!(server.get(&format!("/api/v1/files/{media_id}"), Some(&other)).await.status(), 200);
 
-    expect_error(delete(&server, None, &format!("/api/v1/files/{media_id}")).await, 401, "UNAUTHENTICATED").await;
-    expect_error(delete(&server, Some(&other), &format!("/api/v1/files/{media_id}")).await, 403, "FORBIDDEN").await;
+    expect_error(delete(&server, None, &format!("/api/v1/files/{media_id}")).await, 401, "UNAUTHENTICATED")
+        .await;
+    expect_error(delete(&server, Some(&other), &format!("/api/v1/files/{media_id}")).await, 403, "FORBIDDEN")
+        .await;
     let unlink = format!("/api/v1/files/{media_id}/links/product/{listed}");
     expect_error(delete(&server, Some(&other), &unlink).await, 403, "FORBIDDEN").await;
-    expect_error(delete(&server, Some(&other), &format!("/api/v1/files/{private_id}")).await, 404, "NOT_FOUND").await;
+    expect_error(
+        delete(&server, Some(&other), &format!("/api/v1/files/{private_id}")).await,
+        404,
+        "NOT_FOUND",
+    )
+    .await;
     expect_error(
         delete(&server, Some(&other), &format!("/api/v1/files/{private_id}/links/user/{seller_id}")).await,
         404,
         "NOT_FOUND",
     )
     .await;
-    assert_eq!(server.get(&format!("/api/v1/files/{private_id}"), Some(&seller)).await.status(), 200, "still there");
+    assert_eq!(
+        server.get(&format!("/api/v1/files/{private_id}"), Some(&seller)).await.status(),
+        200,
+        "still there"
+    );
 }
 
 async fn lists_filter_by_type_link_and_time(backend: Backend) {
@@ -377,7 +481,11 @@ async fn lists_filter_by_type_link_and_time(backend: Backend) {
     assert_eq!(total(json(list(&format!("fileable_id={}", Uuid::now_v7())).await).await), 0);
 
     let today = Utc::now().format("%Y-%m-%d").to_string();
-    assert_eq!(total(json(list(&format!("from={today}&to={today}")).await).await), 3, "a bare date is the whole day");
+    assert_eq!(
+        total(json(list(&format!("from={today}&to={today}")).await).await),
+        3,
+        "a bare date is the whole day"
+    );
     assert_eq!(total(json(list("to=2020-01-01").await).await), 0);
     let future = Utc::now().timestamp() + 3600;
     assert_eq!(total(json(list(&format!("from={future}")).await).await), 0);
@@ -386,7 +494,14 @@ async fn lists_filter_by_type_link_and_time(backend: Backend) {
     assert_eq!(page["data"]["files"][0]["mime_type"], "image/gif", "the smallest first");
     assert_eq!(page["data"]["pagination"]["last_page"], 2);
 
-    for bad in ["mime_type=image", "fileable_type=planet", "fileable_id=nope", "from=soon", "from=2026-02-01&to=2026-01-01", "order_by=colour"] {
+    for bad in [
+        "mime_type=image",
+        "fileable_type=planet",
+        "fileable_id=nope",
+        "from=soon",
+        "from=2026-02-01&to=2026-01-01",
+        "order_by=colour",
+    ] {
         expect_error(list(bad).await, 422, "VALIDATION_FAILED").await;
     }
 }
@@ -408,7 +523,12 @@ async fn unlink_keeps_the_file_and_delete_removes_it_everywhere(backend: Backend
     assert_eq!(response.status(), 200);
     assert_eq!(json(response).await["data"]["message"], "file unlinked");
     expect_error(delete(&server, Some(&seller), &unlink).await, 404, "NOT_FOUND").await;
-    expect_error(delete(&server, Some(&seller), &format!("/api/v1/files/{id}/links/planet/{listed}")).await, 404, "NOT_FOUND").await;
+    expect_error(
+        delete(&server, Some(&seller), &format!("/api/v1/files/{id}/links/planet/{listed}")).await,
+        404,
+        "NOT_FOUND",
+    )
+    .await;
     let read = json(server.get(&format!("/api/v1/files/{id}"), Some(&seller)).await).await;
     assert_eq!(read["data"]["file"]["links"], serde_json::json!([]), "the file stays, unlinked");
     expect_error(server.get(&format!("/api/v1/files/{id}"), None).await, 404, "NOT_FOUND").await;
@@ -416,10 +536,14 @@ async fn unlink_keeps_the_file_and_delete_removes_it_everywhere(backend: Backend
     let response = delete(&server, Some(&seller), &format!("/api/v1/files/{id}")).await;
     assert_eq!(response.status(), 200);
     expect_error(server.get(&format!("/api/v1/files/{id}"), Some(&seller)).await, 404, "NOT_FOUND").await;
-    expect_error(delete(&server, Some(&seller), &format!("/api/v1/files/{id}")).await, 404, "NOT_FOUND").await;
+    expect_error(delete(&server, Some(&seller), &format!("/api/v1/files/{id}")).await, 404, "NOT_FOUND")
+        .await;
     let variant = variant::Entity::find_by_id(large).one(&server.db().conn).await.unwrap().unwrap();
     assert_eq!(variant.image_file_id, None, "variants lose a deleted image");
-    assert!(!server.data_dir().join("files").join("files").join(id.to_string()).exists(), "the bytes are gone");
+    assert!(
+        !server.data_dir().join("files").join("files").join(id.to_string()).exists(),
+        "the bytes are gone"
+    );
 
     let second_id = second["id"].as_str().unwrap();
     let response = delete(&server, Some(&admin), &format!("/api/v1/files/{second_id}")).await;

@@ -70,10 +70,12 @@ pub async fn open_marketplace(config: &Config) -> anyhow::Result<Marketplace> {
     let files: Arc<dyn FileStore> = match &config.files {
         FilesLocation::Local(folder) => Arc::new(LocalFileStore::new(folder.clone())),
         FilesLocation::S3 { bucket, prefix } => Arc::new(
-            ObjectFileStore::s3_from_env(bucket, prefix).map_err(|e| anyhow::anyhow!("SOUK_FILES_URL: {e}"))?,
+            ObjectFileStore::s3_from_env(bucket, prefix)
+                .map_err(|e| anyhow::anyhow!("SOUK_FILES_URL: {e}"))?,
         ),
     };
-    let services = Services { tokens: TokenKeys::hs256(config.resolve_jwt_secret()?.as_bytes()), mailer, files };
+    let services =
+        Services { tokens: TokenKeys::hs256(config.resolve_jwt_secret()?.as_bytes()), mailer, files };
     let db = Database::connect(&config.database_url, POOL_SIZE).await?;
     Ok(Marketplace::open(db, Settings { sandbox: config.sandbox }, services).await?)
 }

@@ -42,11 +42,16 @@ impl FilesLocation {
         if let Some(rest) = url.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             let valid_bucket = (3..=63).contains(&bucket.len())
-                && bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+                && bucket
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
             if !valid_bucket {
                 anyhow::bail!("SOUK_FILES_URL must name a bucket like s3://souk-files/uploads, got {url:?}");
             }
-            return Ok(FilesLocation::S3 { bucket: bucket.to_owned(), prefix: prefix.trim_matches('/').to_owned() });
+            return Ok(FilesLocation::S3 {
+                bucket: bucket.to_owned(),
+                prefix: prefix.trim_matches('/').to_owned(),
+            });
         }
         if url.contains("://") {
             anyhow::bail!("SOUK_FILES_URL must be a folder or s3://bucket/prefix, got {url:?}");

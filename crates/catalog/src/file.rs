@@ -73,9 +73,10 @@ impl std::str::FromStr for FileableType {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        FileableType::ALL.into_iter().find(|t| t.as_str() == s).ok_or_else(|| {
-            format!("must be one of: {}", FileableType::ALL.map(|t| t.as_str()).join(", "))
-        })
+        FileableType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| format!("must be one of: {}", FileableType::ALL.map(|t| t.as_str()).join(", ")))
     }
 }
 
@@ -143,7 +144,9 @@ impl LinkFields {
             _ => {}
         }
         if kind.is_none() {
-            for (field, given) in [("role", role.is_some()), ("order", order.is_some()), ("alt", alt.is_some())] {
+            for (field, given) in
+                [("role", role.is_some()), ("order", order.is_some()), ("alt", alt.is_some())]
+            {
                 if given {
                     errors.add(field, "is only allowed with fileable_type and fileable_id");
                 }
@@ -152,10 +155,8 @@ impl LinkFields {
         if let Some(role) = &role
             && !is_role(role)
         {
-            errors.add(
-                "role",
-                format!("must be 1 to {MAX_ROLE_CHARS} lower-case letters, digits, `_` or `-`"),
-            );
+            errors
+                .add("role", format!("must be 1 to {MAX_ROLE_CHARS} lower-case letters, digits, `_` or `-`"));
         }
         let position = order.as_deref().and_then(|o| match o.parse::<i32>() {
             Ok(n) if (0..=MAX_POSITION).contains(&n) => Some(n),
@@ -333,11 +334,8 @@ impl FileFilter {
 /// or quoting characters, at most 255 characters; `file` when nothing is left.
 pub fn safe_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '\\' | ';'))
-        .take(255)
-        .collect();
+    let cleaned: String =
+        base.chars().filter(|c| !c.is_control() && !matches!(c, '"' | '\\' | ';')).take(255).collect();
     let cleaned = cleaned.trim().trim_start_matches('.').trim().to_owned();
     if cleaned.is_empty() { "file".to_owned() } else { cleaned }
 }
@@ -402,7 +400,10 @@ mod tests {
             check_link_target(&other, product, LinkTarget::Product(listed)),
             Err(DomainError::Forbidden(_))
         ));
-        assert!(matches!(check_link_target(&admin, product, LinkTarget::Missing), Err(DomainError::Validation(_))));
+        assert!(matches!(
+            check_link_target(&admin, product, LinkTarget::Missing),
+            Err(DomainError::Validation(_))
+        ));
         let user = FileableType::User;
         assert!(check_link_target(&owner, user, LinkTarget::OwnedBy(seller)).is_ok());
         assert!(matches!(

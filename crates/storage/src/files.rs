@@ -66,7 +66,8 @@ pub async fn file_with_access(
     id: Uuid,
 ) -> Result<Option<(FileRecord, FileAccess)>, DomainError> {
     let Some(file) = find_file(conn, id).await.map_err(db_error)? else { return Ok(None) };
-    let public_types = FileableType::ALL.into_iter().filter(FileableType::is_public_media).map(|t| t.as_str());
+    let public_types =
+        FileableType::ALL.into_iter().filter(FileableType::is_public_media).map(|t| t.as_str());
     let public = file_link::Entity::find()
         .filter(file_link::Column::FileId.eq(id))
         .filter(file_link::Column::FileableType.is_in(public_types))
@@ -111,7 +112,10 @@ pub async fn next_position(
 }
 
 /// Every link of these files, oldest first.
-pub async fn links_of(conn: &impl ConnectionTrait, file_ids: &[Uuid]) -> Result<Vec<LinkRecord>, DomainError> {
+pub async fn links_of(
+    conn: &impl ConnectionTrait,
+    file_ids: &[Uuid],
+) -> Result<Vec<LinkRecord>, DomainError> {
     if file_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -207,8 +211,10 @@ pub async fn list_files(
         SortDirection::Asc => Order::Asc,
         SortDirection::Desc => Order::Desc,
     };
-    let query =
-        Entity::find().filter(filter_condition(filter)).order_by(column, order.clone()).order_by(Column::Id, order);
+    let query = Entity::find()
+        .filter(filter_condition(filter))
+        .order_by(column, order.clone())
+        .order_by(Column::Id, order);
     page_of(conn, query, page, Ok).await
 }
 
@@ -235,7 +241,8 @@ pub async fn link_target(
     fileable_id: Uuid,
 ) -> Result<LinkTarget, DomainError> {
     let owned = |owner: Option<Uuid>| owner.map_or(LinkTarget::Missing, |o| LinkTarget::OwnedBy(UserId(o)));
-    let product = |access: Option<souk_catalog::ProductAccess>| access.map_or(LinkTarget::Missing, LinkTarget::Product);
+    let product =
+        |access: Option<souk_catalog::ProductAccess>| access.map_or(LinkTarget::Missing, LinkTarget::Product);
     Ok(match fileable_type {
         FileableType::Product => product(product_access(conn, fileable_id).await?),
         FileableType::Variant => {
@@ -261,7 +268,9 @@ pub async fn link_target(
                 .map_err(db_error)?;
             owned(id)
         }
-        FileableType::LandingPage => owned(owner_column(conn, "landing_pages", "owner_id", fileable_id).await?),
+        FileableType::LandingPage => {
+            owned(owner_column(conn, "landing_pages", "owner_id", fileable_id).await?)
+        }
         FileableType::Review => owned(owner_column(conn, "reviews", "author_id", fileable_id).await?),
         FileableType::Return => LinkTarget::Missing,
     })

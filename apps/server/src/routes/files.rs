@@ -174,7 +174,8 @@ async fn read_text_part(field: &mut Field, name: &str) -> Result<String, ApiErro
         }
         bytes.extend_from_slice(&chunk);
     }
-    String::from_utf8(bytes).map_err(|_| ApiError::validation(FieldErrors::single(name, "must be UTF-8 text")))
+    String::from_utf8(bytes)
+        .map_err(|_| ApiError::validation(FieldErrors::single(name, "must be UTF-8 text")))
 }
 
 async fn read_upload(mut form: Multipart) -> Result<NewFile, ApiError> {
@@ -203,7 +204,8 @@ async fn read_upload(mut form: Multipart) -> Result<NewFile, ApiError> {
             "order" => &mut link.order,
             "alt" => &mut link.alt,
             _ => {
-                errors.add(name, "unknown field; expected file, fileable_type, fileable_id, role, order, alt");
+                errors
+                    .add(name, "unknown field; expected file, fileable_type, fileable_id, role, order, alt");
                 continue;
             }
         };
@@ -424,7 +426,10 @@ pub async fn download_file(
     let content = state.marketplace.file_content(&actor, id.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, content.file.mime_type.clone()))
-        .insert_header((header::CONTENT_DISPOSITION, content_disposition(&content.file.name, &content.file.mime_type)))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            content_disposition(&content.file.name, &content.file.mime_type),
+        ))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .body(content.bytes))
 }
