@@ -8,7 +8,7 @@ use actix_web::dev::ServerHandle;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use souk_auth::{NewUser, TokenKeys};
-use souk_marketplace::adapters::files::LocalFileStore;
+use souk_marketplace::adapters::files::{FileStore, LocalFileStore, ObjectFileStore};
 use souk_marketplace::adapters::mail::{FileMailer, Mailer, SmtpMailer};
 use souk_marketplace::users::AdminOutcome;
 use souk_marketplace::{Marketplace, Services, Settings};
@@ -16,7 +16,7 @@ use souk_storage::Database;
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::config::Config;
+use crate::config::{Config, FilesLocation};
 use crate::http::context::{head_as_get, request_context};
 use crate::http::extractors::path_error;
 use crate::http::fallback::{RouteTable, not_found_or_method_not_allowed};
@@ -47,8 +47,15 @@ pub struct AppState {
     pub openapi_json: String,
 }
 
+/// Picks ring as the process-wide TLS provider: the S3 client brings aws-lc-rs into the tree
+/// beside ring, and rustls refuses to guess between two.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Migrates the database and opens the marketplace with the configured mail and file services.
 pub async fn open_marketplace(config: &Config) -> anyhow::Result<Marketplace> {
+    install_crypto_provider();
     if config.database_url.starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir)?;
     }
@@ -60,14 +67,15 @@ pub async fn open_marketplace(config: &Config) -> anyhow::Result<Marketplace> {
         Some(url) => Arc::new(SmtpMailer::from_url(url).map_err(|e| anyhow::anyhow!("SOUK_SMTP_URL: {e}"))?),
         None => Arc::new(FileMailer::new(config.data_dir.join("mail"))),
     };
-    if config.files_url.contains("://") {
-        anyhow::bail!("SOUK_FILES_URL: only a local folder is supported so far, got {:?}", config.files_url);
-    }
-    let services = Services {
-        tokens: TokenKeys::hs256(config.resolve_jwt_secret()?.as_bytes()),
-        mailer,
-        files: Arc::new(LocalFileStore::new(config.files_url.clone().into())),
+    let files: Arc<dyn FileStore> = match &config.files {
+        FilesLocation::Local(folder) => Arc::new(LocalFileStore::new(folder.clone())),
+        FilesLocation::S3 { bucket, prefix } => Arc::new(
+            ObjectFileStore::s3_from_env(bucket, prefix)
+                .map_err(|e| anyhow::anyhow!("SOUK_FILES_URL: {e}"))?,
+        ),
     };
+    let services =
+        Services { tokens: TokenKeys::hs256(config.resolve_jwt_secret()?.as_bytes()), mailer, files };
     let db = Database::connect(&config.database_url, POOL_SIZE).await?;
     Ok(Marketplace::open(
         db,

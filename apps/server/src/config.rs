@@ -21,6 +21,45 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where uploaded files are kept, from `SOUK_FILES_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilesLocation {
+    /// A local folder (the default, `<data dir>/files`).
+    Local(PathBuf),
+    /// An S3-compatible bucket, `s3://bucket/prefix`; credentials, region and endpoint come from
+    /// the standard `AWS_*` variables.
+    S3 {
+        /// The bucket name.
+        bucket: String,
+        /// The key prefix inside the bucket (may be empty).
+        prefix: String,
+    },
+}
+
+impl FilesLocation {
+    /// Parses `SOUK_FILES_URL`: `s3://bucket[/prefix]` or a folder path; other schemes are refused.
+    pub fn parse(url: &str) -> anyhow::Result<FilesLocation> {
+        if let Some(rest) = url.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            let valid_bucket = (3..=63).contains(&bucket.len())
+                && bucket
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+            if !valid_bucket {
+                anyhow::bail!("SOUK_FILES_URL must name a bucket like s3://souk-files/uploads, got {url:?}");
+            }
+            return Ok(FilesLocation::S3 {
+                bucket: bucket.to_owned(),
+                prefix: prefix.trim_matches('/').to_owned(),
+            });
+        }
+        if url.contains("://") {
+            anyhow::bail!("SOUK_FILES_URL must be a folder or s3://bucket/prefix, got {url:?}");
+        }
+        Ok(FilesLocation::Local(PathBuf::from(url)))
+    }
+}
+
 /// The server's settings, resolved and validated.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -40,6 +79,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// `SOUK_FILES_URL`: local folder or `s3://bucket/prefix`.
     pub files_url: String,
+    /// Where files are kept, parsed from `files_url`.
+    pub files: FilesLocation,
     /// `SOUK_PLATFORM_FEE_PERCENT`: fee taken on escrow release.
     pub platform_fee: FeeBasisPoints,
     /// `SOUK_AUTO_APPROVE_PRODUCTS`: sellers' new products start `approved` instead of `waiting`.
@@ -195,6 +236,7 @@ impl RawConfig {
             None => RateLimits::default(),
         };
         let files_url = self.files_url.unwrap_or_else(|| data_dir.join("files").display().to_string());
+        let files = FilesLocation::parse(&files_url)?;
         Ok(Config {
             bind,
             database_url,
@@ -203,6 +245,7 @@ impl RawConfig {
             sandbox,
             smtp_url: self.smtp_url,
             files_url,
+            files,
             platform_fee: self.platform_fee_percent.as_ref().map(parse_fee).transpose()?.unwrap_or_default(),
             auto_approve_products: match &self.auto_approve_products {
                 Some(value) => parse_bool("SOUK_AUTO_APPROVE_PRODUCTS", value)?,
@@ -267,6 +310,7 @@ mod tests {
         assert_eq!(config.database_url, "sqlite://./data/souk.db?mode=rwc");
         assert!(config.sandbox);
         assert_eq!(config.files_url, "./data/files");
+        assert_eq!(config.files, FilesLocation::Local("./data/files".into()));
         assert_eq!(config.log, "info");
         assert_eq!(config.log_format, LogFormat::Pretty);
         assert_eq!(config.platform_fee, FeeBasisPoints(0));
@@ -292,6 +336,18 @@ mod tests {
             config(None, &[("DATABASE_URL", "postgres://localhost/souk"), ("SOUK_JWT_SECRET", &secret)])
                 .unwrap();
         assert!(!config.sandbox);
+    }
+
+    #[test]
+    fn files_go_to_a_folder_or_a_bucket() {
+        let s3 = config(None, &[("SOUK_FILES_URL", "s3://souk-files/uploads/")]).unwrap();
+        assert_eq!(s3.files, FilesLocation::S3 { bucket: "souk-files".into(), prefix: "uploads".into() });
+        let root = config(None, &[("SOUK_FILES_URL", "s3://souk-files")]).unwrap();
+        assert_eq!(root.files, FilesLocation::S3 { bucket: "souk-files".into(), prefix: String::new() });
+        for bad in ["s3://", "s3://Bad_Bucket/x", "gs://souk/files", "https://example.com/files"] {
+            let err = config(None, &[("SOUK_FILES_URL", bad)]).unwrap_err().to_string();
+            assert!(err.contains("SOUK_FILES_URL"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -33,6 +33,7 @@ includes that whole day) or Unix seconds. A resource the caller may not see answ
         (name = "categories", description = "The category tree"),
         (name = "products", description = "Products with options, variants, add-ons, trial policies and rental terms"),
         (name = "collections", description = "Curated collections of products"),
+        (name = "files", description = "Uploads, downloads and links of files to products, variants, landing pages, reviews and users"),
         (name = "sandbox", description = "Test clock and job runner (sandbox mode only)"),
     ),
     modifiers(&Security)

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod category;
+pub mod file;
 pub mod listing;
 pub mod product;
 pub mod slug;
@@ -14,6 +15,7 @@ pub mod variant;
 
 pub use access::ProductAccess;
 pub use category::{Category, CategoryId, CategoryRepository, CategoryTree};
+pub use file::{FileAccess, FileFilter, FileSort, FileableType, LinkRequest, LinkTarget, MimePattern};
 pub use listing::{ProductQuery, ProductRepository, ProductScope, ProductSort};
 pub use product::{AdminStatus, Condition, Product, ProductId, ProductStatus, Visibility};
 pub use terms::{Penalty, PenaltyType, RentalTerms, TrialPolicy};

@@ -94,6 +94,9 @@ pub enum DomainError {
     /// Too many attempts (wrong codes); answered `429` until the client starts over.
     #[error("{0}")]
     TooManyAttempts(String),
+    /// The input is larger than its limit (an upload over its size cap); answered `413`.
+    #[error("{0}")]
+    TooLarge(String),
     /// The change conflicts with stored state (duplicate, stale, in flight).
     #[error("{0}")]
     Conflict(String),

@@ -95,7 +95,8 @@ impl Marketplace {
         upload: &Upload,
         images_only: bool,
     ) -> Result<&'static str, DomainError> {
-        let mime = sniff(&upload.bytes).filter(|mime| !images_only || is_image(mime)).ok_or_else(|| {
+        let allowed = |mime: &&str| is_image(mime) || (!images_only && *mime == "application/pdf");
+        let mime = sniff(&upload.bytes).filter(allowed).ok_or_else(|| {
             let expected = if images_only { "a JPEG, PNG, WebP or GIF image" } else { "an image or a PDF" };
             DomainError::invalid(&upload.field, format!("must be {expected} (judged by its content)"))
         })?;

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod adapters;
 pub mod categories;
 pub mod clock;
+pub mod files;
 pub mod idempotency;
 pub mod jobs;
 pub mod product_parts;

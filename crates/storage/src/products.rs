@@ -46,12 +46,15 @@ impl<'c, C: ConnectionTrait> SqlProducts<'c, C> {
     }
 }
 
+/// The columns access checks read: seller, status, admin status, visibility, deletion time.
+type AccessColumns = (Uuid, String, String, String, Option<DateTime<Utc>>);
+
 /// The owner and visibility of a product, or `None` when it does not exist.
 pub async fn product_access(
     conn: &impl ConnectionTrait,
     id: Uuid,
 ) -> Result<Option<ProductAccess>, DomainError> {
-    let row: Option<(Uuid, String, String, String, Option<DateTime<Utc>>)> = product::Entity::find_by_id(id)
+    let row: Option<AccessColumns> = product::Entity::find_by_id(id)
         .select_only()
         .column(product::Column::SellerId)
         .column(product::Column::Status)

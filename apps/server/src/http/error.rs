@@ -202,6 +202,7 @@ impl From<DomainError> for ApiError {
                 ApiError::new(code, message)
             }
             DomainError::TooManyAttempts(message) => ApiError::new(ErrorCode::RateLimited, message),
+            DomainError::TooLarge(message) => ApiError::new(ErrorCode::PayloadTooLarge, message),
             DomainError::InvalidTransition { from, event, allowed } => {
                 let mut errors = FieldErrors::new();
                 for event in allowed {

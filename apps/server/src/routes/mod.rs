@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod categories;
+pub mod files;
 pub mod oauth;
 pub mod ops;
 pub mod product_dto;
@@ -75,6 +76,12 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(product_parts::delete_rental)
         .service(product_parts::list_product_metafields)
         .service(product_parts::put_product_metafield)
+        .service(files::upload_file)
+        .service(files::list_files)
+        .service(files::get_file)
+        .service(files::download_file)
+        .service(files::delete_file)
+        .service(files::unlink_file)
         .service(sandbox::read_clock)
         .service(sandbox::advance_clock)
         .service(sandbox::run_jobs);
