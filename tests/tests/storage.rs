@@ -9,10 +9,10 @@ use souk_tests::{Backend, TestDatabase, TestServer, on_both_backends};
 async fn migrations_are_idempotent_and_listed(backend: Backend) {
     let database = TestDatabase::create(backend).await;
     let applied = Database::migrate(&database.url).await.unwrap();
-    assert_eq!(applied.len(), 4);
     assert!(Database::migrate(&database.url).await.unwrap().is_empty(), "a second run applies nothing");
     let db = Database::connect(&database.url, 2).await.unwrap();
     let status = db.migration_status().await.unwrap();
+    assert_eq!(applied.len(), status.len(), "a fresh database applies every migration");
     assert!(status.iter().all(|(_, applied)| *applied), "{status:?}");
     db.conn.close().await.unwrap();
 }

@@ -5,8 +5,16 @@
 //! link it directly.
 
 pub mod access;
+pub mod audience;
 pub mod category;
+pub mod collection;
+pub mod landing_page;
+pub mod review;
 pub mod slug;
 
 pub use access::ProductAccess;
+pub use audience::Audience;
 pub use category::{Category, CategoryId, CategoryRepository, CategoryTree};
+pub use collection::{Collection, CollectionId, CollectionRepository, CollectionTree};
+pub use landing_page::{CodType, LandingPage, LandingPageId, LandingPageRepository};
+pub use review::{RatingSummary, Review, ReviewId, ReviewRepository, ReviewStatus};
