@@ -5,9 +5,12 @@ pub mod accounts;
 pub mod adapters;
 pub mod categories;
 pub mod clock;
+pub mod collections;
 pub mod idempotency;
 pub mod jobs;
+pub mod landing_pages;
 pub mod profiles;
+pub mod reviews;
 pub mod users;
 
 use std::sync::Arc;
