@@ -31,6 +31,9 @@ includes that whole day) or Unix seconds. A resource the caller may not see answ
         (name = "users", description = "User accounts and their metafields"),
         (name = "profiles", description = "Seller and buyer profiles, seller approval"),
         (name = "categories", description = "The category tree"),
+        (name = "collections", description = "Curated, ordered product sets in a tree of sub-collections"),
+        (name = "reviews", description = "Product reviews by buyers, moderated by admins"),
+        (name = "landing-pages", description = "Single-product sales pages of sellers"),
         (name = "sandbox", description = "Test clock and job runner (sandbox mode only)"),
     ),
     modifiers(&Security)
