@@ -71,6 +71,7 @@ mod tests {
     fn names_round_trip_and_unknown_names_list_the_allowed() {
         assert_eq!("dark".parse::<Shade>(), Ok(Shade::Dark));
         assert_eq!(Shade::Light.to_string(), "light");
+        assert_eq!(Shade::ALL, [Shade::Light, Shade::Dark]);
         assert_eq!("grey".parse::<Shade>().unwrap_err(), "must be one of: light, dark");
         assert_eq!(serde_json::to_string(&Shade::Dark).unwrap(), "\"dark\"");
         assert!(serde_json::from_str::<Shade>("\"grey\"").is_err());

@@ -9,23 +9,25 @@ use uuid::Uuid;
 use crate::db::db_error;
 use crate::entities::product;
 
+/// The columns access checks read: seller, status, admin status, visibility, deletion time.
+type AccessRow = (Uuid, String, String, String, Option<chrono::DateTime<chrono::Utc>>);
+
 /// The owner and visibility of a product, or `None` when it does not exist.
 pub async fn product_access(
     conn: &impl ConnectionTrait,
     id: Uuid,
 ) -> Result<Option<ProductAccess>, DomainError> {
-    let row: Option<(Uuid, String, String, String, Option<chrono::DateTime<chrono::Utc>>)> =
-        product::Entity::find_by_id(id)
-            .select_only()
-            .column(product::Column::SellerId)
-            .column(product::Column::Status)
-            .column(product::Column::AdminStatus)
-            .column(product::Column::Visibility)
-            .column(product::Column::DeletedAt)
-            .into_tuple()
-            .one(conn)
-            .await
-            .map_err(db_error)?;
+    let row: Option<AccessRow> = product::Entity::find_by_id(id)
+        .select_only()
+        .column(product::Column::SellerId)
+        .column(product::Column::Status)
+        .column(product::Column::AdminStatus)
+        .column(product::Column::Visibility)
+        .column(product::Column::DeletedAt)
+        .into_tuple()
+        .one(conn)
+        .await
+        .map_err(db_error)?;
     Ok(row.map(|(seller, status, admin_status, visibility, deleted_at)| ProductAccess {
         seller_id: UserId(seller),
         listed: status == "published" && admin_status == "approved" && visibility != "none",
