@@ -10,6 +10,7 @@ mod m20261122_000002_users;
 mod m20261122_000003_accounts;
 mod m20261122_000004_categories;
 mod m20261201_000005_catalog;
+mod m20261201_000006_catalog_content;
 
 /// Applies Souk's migrations in order.
 #[derive(Debug)]
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_accounts::Migration),
             Box::new(m20261122_000004_categories::Migration),
             Box::new(m20261201_000005_catalog::Migration),
+            Box::new(m20261201_000006_catalog_content::Migration),
         ]
     }
 }

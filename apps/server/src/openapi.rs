@@ -32,8 +32,10 @@ includes that whole day) or Unix seconds. A resource the caller may not see answ
         (name = "profiles", description = "Seller and buyer profiles, seller approval"),
         (name = "categories", description = "The category tree"),
         (name = "products", description = "Products with options, variants, add-ons, trial policies and rental terms"),
-        (name = "collections", description = "Curated collections of products"),
         (name = "files", description = "Uploads, downloads and links of files to products, variants, landing pages, reviews and users"),
+        (name = "collections", description = "Curated, ordered product sets in a tree of sub-collections"),
+        (name = "reviews", description = "Product reviews by buyers, moderated by admins"),
+        (name = "landing-pages", description = "Single-product sales pages of sellers"),
         (name = "sandbox", description = "Test clock and job runner (sandbox mode only)"),
     ),
     modifiers(&Security)

@@ -46,13 +46,17 @@ fn migrate_applies_once_and_reports_status() {
     let dir = tempfile::tempdir().unwrap();
     let first = souk(dir.path()).arg("migrate").output().unwrap();
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
-    let expected = <souk_migration::Migrator as souk_migration::MigratorTrait>::migrations().len();
-    assert_eq!(String::from_utf8_lossy(&first.stdout).trim(), format!("applied {expected} migration(s)"));
     let second = souk(dir.path()).arg("migrate").output().unwrap();
     assert_eq!(String::from_utf8_lossy(&second.stdout).trim(), "applied 0 migration(s)");
     let status = souk(dir.path()).args(["migrate", "--status"]).output().unwrap();
     let listing = String::from_utf8_lossy(&status.stdout);
-    assert_eq!(listing.lines().count(), expected, "{listing}");
+    let migrations = listing.lines().count();
+    assert!(migrations > 0, "{listing}");
+    assert_eq!(
+        String::from_utf8_lossy(&first.stdout).trim(),
+        format!("applied {migrations} migration(s)"),
+        "a fresh database applies every migration"
+    );
     assert!(listing.lines().all(|line| line.starts_with("applied m2026")), "{listing}");
     assert!(dir.path().join("souk.db").exists(), "the default database lives in the data directory");
 }

@@ -133,15 +133,6 @@ pub fn search_words(text: &str) -> Result<Vec<String>, String> {
     if words.is_empty() { Err("must contain letters or digits".into()) } else { Ok(words) }
 }
 
-/// What buyers said about a product, over its published reviews.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct RatingSummary {
-    /// Published reviews.
-    pub count: u64,
-    /// Mean rating, 1 to 5 (`None` without reviews).
-    pub average: Option<f64>,
-}
-
 /// Persistence of products.
 #[async_trait]
 pub trait ProductRepository: Send + Sync {
@@ -155,11 +146,6 @@ pub trait ProductRepository: Send + Sync {
     async fn product_of_add_on(&self, add_on: crate::AddOnId) -> Result<Option<ProductId>, DomainError>;
     /// Whether a collection with this handle exists.
     async fn collection_exists(&self, handle: &str) -> Result<bool, DomainError>;
-    /// Review count and average rating (published reviews) per product.
-    async fn rating_summaries(
-        &self,
-        products: &[ProductId],
-    ) -> Result<std::collections::HashMap<ProductId, RatingSummary>, DomainError>;
     /// Whether a slug is used by a product other than `except`.
     async fn slug_taken(&self, slug: &str, except: Option<ProductId>) -> Result<bool, DomainError>;
     /// Stores a new product with its children.

@@ -5,12 +5,15 @@ pub mod accounts;
 pub mod adapters;
 pub mod categories;
 pub mod clock;
+pub mod collections;
 pub mod files;
 pub mod idempotency;
 pub mod jobs;
+pub mod landing_pages;
 pub mod product_parts;
 pub mod products;
 pub mod profiles;
+pub mod reviews;
 pub mod users;
 
 use std::sync::Arc;

@@ -8,18 +8,18 @@ use souk_auth::UserRepository;
 use souk_auth::permission::{require, require_admin};
 use souk_auth::profile::ApprovalStatus;
 use souk_auth::repository::ProfileRepository;
-use souk_catalog::listing::RatingSummary;
 use souk_catalog::product::{ProductImage, ProductInput, apply_input, blank, check_images, input_currency};
 use souk_catalog::slug::unique_slug;
 use souk_catalog::terms::{RentalInput, TrialPolicyInput, apply_trial_policy, rental_terms};
 use souk_catalog::variant::{OptionInput, VariantContext, VariantInput, merge_options, merge_variants};
 use souk_catalog::{
     AdminStatus, CategoryRepository, CategoryTree, Product, ProductId, ProductQuery, ProductRepository,
-    ProductScope,
+    ProductScope, RatingSummary,
 };
 use souk_kernel::{Actor, DomainError, FieldErrors, Page, PageRequest, Role, UserId};
 use souk_storage::files::{FileRecord, find_file, insert_file, new_record};
 use souk_storage::products::link_product_file;
+use souk_storage::reviews::rating_summary;
 use souk_storage::{SqlAccounts, SqlCategories, SqlProducts, SqlUsers, db_error};
 use uuid::Uuid;
 
@@ -121,8 +121,8 @@ impl Marketplace {
         tree: &CategoryTree,
         page: Page<Product>,
     ) -> Result<Page<ProductView>, DomainError> {
-        let ids: Vec<ProductId> = page.items.iter().map(|p| p.id).collect();
-        let ratings = SqlProducts::new(conn).rating_summaries(&ids).await?;
+        let ids: Vec<Uuid> = page.items.iter().map(|p| p.id.as_uuid()).collect();
+        let ratings = rating_summary(conn, &ids).await?;
         Ok(page.map(|product| view(tree, &ratings, product)))
     }
 
@@ -132,7 +132,7 @@ impl Marketplace {
         product: Product,
     ) -> Result<ProductView, DomainError> {
         let tree = CategoryTree::new(SqlCategories::new(conn).all().await?);
-        let ratings = SqlProducts::new(conn).rating_summaries(&[product.id]).await?;
+        let ratings = rating_summary(conn, &[product.id.as_uuid()]).await?;
         Ok(view(&tree, &ratings, product))
     }
 
@@ -472,7 +472,7 @@ pub(crate) fn prefixed(prefix: &str, errors: FieldErrors) -> FieldErrors {
     named
 }
 
-fn view(tree: &CategoryTree, ratings: &HashMap<ProductId, RatingSummary>, product: Product) -> ProductView {
+fn view(tree: &CategoryTree, ratings: &HashMap<Uuid, RatingSummary>, product: Product) -> ProductView {
     let category = product.category_id.and_then(|id| {
         tree.ancestors(id).first().map(|c| CategorySummary {
             id: c.id.as_uuid(),
@@ -481,6 +481,7 @@ fn view(tree: &CategoryTree, ratings: &HashMap<ProductId, RatingSummary>, produc
             path: tree.path(c.id),
         })
     });
-    let rating = ratings.get(&product.id).copied().unwrap_or_default();
+    let rating =
+        ratings.get(&product.id.as_uuid()).copied().unwrap_or(RatingSummary { count: 0, average: 0.0 });
     ProductView { product, category, rating }
 }

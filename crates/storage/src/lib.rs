@@ -4,18 +4,25 @@
 //! connection or inside a use case's transaction.
 
 pub mod accounts;
+pub mod audience;
 pub mod categories;
+pub mod collections;
 pub mod db;
 pub mod entities;
 pub mod files;
 pub mod idempotency;
+pub mod landing_pages;
 pub mod platform_clock;
 mod product_query;
 pub mod products;
+pub mod reviews;
 pub mod users;
 
 pub use accounts::SqlAccounts;
 pub use categories::SqlCategories;
+pub use collections::SqlCollections;
 pub use db::{Backend, Database, db_error};
+pub use landing_pages::SqlLandingPages;
 pub use products::SqlProducts;
+pub use reviews::SqlReviews;
 pub use users::SqlUsers;

@@ -7,10 +7,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
-use souk_catalog::listing::RatingSummary;
 use souk_catalog::product::{Location, ProductImage, Property};
 use souk_catalog::terms::penalty_from_stored;
 use souk_catalog::{
@@ -23,8 +22,8 @@ use uuid::Uuid;
 
 use crate::db::{db_error, page_of};
 use crate::entities::{
-    add_on, file_link, product, product_metafield, product_option, product_property, rental_terms, sku,
-    trial_policy, variant,
+    add_on, collection, file_link, product, product_metafield, product_option, product_property,
+    rental_terms, sku, trial_policy, variant,
 };
 use crate::product_query;
 
@@ -660,50 +659,12 @@ impl<C: ConnectionTrait + Send + Sync> ProductRepository for SqlProducts<'_, C> 
     }
 
     async fn collection_exists(&self, handle: &str) -> Result<bool, DomainError> {
-        let backend = self.conn.get_database_backend();
-        let sql = match backend {
-            DatabaseBackend::Postgres => "SELECT 1 AS found FROM collections WHERE handle = $1",
-            _ => "SELECT 1 AS found FROM collections WHERE handle = ?",
-        };
-        let row = self
-            .conn
-            .query_one_raw(Statement::from_sql_and_values(backend, sql, [handle.into()]))
+        let found = collection::Entity::find()
+            .filter(collection::Column::Handle.eq(handle))
+            .count(self.conn)
             .await
             .map_err(db_error)?;
-        Ok(row.is_some())
-    }
-
-    async fn rating_summaries(
-        &self,
-        products: &[ProductId],
-    ) -> Result<HashMap<ProductId, RatingSummary>, DomainError> {
-        if products.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let backend = self.conn.get_database_backend();
-        let marks: Vec<String> = (1..=products.len())
-            .map(|i| if backend == DatabaseBackend::Postgres { format!("${i}") } else { "?".to_owned() })
-            .collect();
-        let sql = format!(
-            "SELECT product_id, COUNT(*) AS reviews, SUM(rating) AS stars FROM reviews \
-             WHERE status = 'published' AND product_id IN ({}) GROUP BY product_id",
-            marks.join(", ")
-        );
-        let values: Vec<sea_orm::Value> = products.iter().map(|p| p.as_uuid().into()).collect();
-        let rows = self
-            .conn
-            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await
-            .map_err(db_error)?;
-        let mut summaries = HashMap::new();
-        for row in rows {
-            let product: Uuid = row.try_get("", "product_id").map_err(db_error)?;
-            let count: i64 = row.try_get("", "reviews").map_err(db_error)?;
-            let stars: i64 = row.try_get("", "stars").map_err(db_error)?;
-            let average = (count > 0).then(|| stars as f64 / count as f64);
-            summaries.insert(ProductId(product), RatingSummary { count: count.unsigned_abs(), average });
-        }
-        Ok(summaries)
+        Ok(found > 0)
     }
 
     async fn slug_taken(&self, slug: &str, except: Option<ProductId>) -> Result<bool, DomainError> {

@@ -258,6 +258,18 @@ impl FieldSelection {
     }
 }
 
+/// A UUID query value (`product_id=...`) whose parse error names what was expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UuidValue(pub uuid::Uuid);
+
+impl FromStr for UuidValue {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        uuid::Uuid::parse_str(s).map(UuidValue).map_err(|_| "must be a UUID".to_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

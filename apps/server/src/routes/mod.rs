@@ -2,13 +2,16 @@
 
 pub mod auth;
 pub mod categories;
+pub mod collections;
 pub mod files;
+pub mod landing_pages;
 pub mod oauth;
 pub mod ops;
 pub mod product_dto;
 pub mod product_parts;
 pub mod products;
 pub mod profiles;
+pub mod reviews;
 pub mod sandbox;
 pub mod users;
 
@@ -82,6 +85,22 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(files::download_file)
         .service(files::delete_file)
         .service(files::unlink_file)
+        .service(collections::list_collections)
+        .service(collections::get_collection)
+        .service(collections::create_collection)
+        .service(collections::update_collection)
+        .service(collections::delete_collection)
+        .service(collections::set_collection_products)
+        .service(reviews::list_reviews)
+        .service(reviews::get_review)
+        .service(reviews::create_review)
+        .service(reviews::update_review)
+        .service(reviews::delete_review)
+        .service(landing_pages::list_landing_pages)
+        .service(landing_pages::get_landing_page)
+        .service(landing_pages::create_landing_page)
+        .service(landing_pages::update_landing_page)
+        .service(landing_pages::delete_landing_page)
         .service(sandbox::read_clock)
         .service(sandbox::advance_clock)
         .service(sandbox::run_jobs);

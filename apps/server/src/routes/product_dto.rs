@@ -511,7 +511,10 @@ impl From<ProductView> for ProductDto {
                 .collect(),
             trial_policy: p.trial_policy.filter(|t| t.enabled).map(Into::into),
             rental: p.rental.map(Into::into),
-            rating: RatingDto { count: view.rating.count, average: view.rating.average },
+            rating: RatingDto {
+                count: view.rating.count,
+                average: (view.rating.count > 0).then_some(view.rating.average),
+            },
             deleted_at: p.deleted_at,
             created_at: p.created_at,
             updated_at: p.updated_at,

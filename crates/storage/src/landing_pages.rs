@@ -1,0 +1,132 @@
+//! [`LandingPageRepository`] on sea-orm.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use sea_orm::sea_query::Condition;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
+};
+use souk_catalog::landing_page::LandingPageSort;
+use souk_catalog::{Audience, CodType, LandingPage, LandingPageId, LandingPageRepository};
+use souk_kernel::{DomainError, Page, PageRequest, SortDirection, UserId};
+use uuid::Uuid;
+
+use crate::audience::visible_products;
+use crate::db::{db_error, page_of};
+use crate::entities::landing_page::{ActiveModel, Column, Entity, Model};
+
+/// Landing pages stored through any connection or transaction.
+#[derive(Debug)]
+pub struct SqlLandingPages<'c, C> {
+    conn: &'c C,
+}
+
+impl<'c, C: ConnectionTrait> SqlLandingPages<'c, C> {
+    /// Landing pages on this connection.
+    pub fn new(conn: &'c C) -> Self {
+        Self { conn }
+    }
+}
+
+fn to_domain(row: Model) -> Result<LandingPage, DomainError> {
+    Ok(LandingPage {
+        id: LandingPageId(row.id),
+        owner_id: UserId(row.owner_id),
+        product_id: row.product_id,
+        title: row.title,
+        slug: row.slug,
+        meta_description: row.meta_description,
+        lang: row.lang,
+        cod_type: row.cod_type.parse::<CodType>().map_err(DomainError::unexpected)?,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+fn to_row(p: &LandingPage) -> ActiveModel {
+    ActiveModel {
+        id: Set(p.id.as_uuid()),
+        owner_id: Set(p.owner_id.as_uuid()),
+        product_id: Set(p.product_id),
+        title: Set(p.title.clone()),
+        slug: Set(p.slug.clone()),
+        meta_description: Set(p.meta_description.clone()),
+        lang: Set(p.lang.clone()),
+        cod_type: Set(p.cod_type.as_str().to_owned()),
+        created_at: Set(p.created_at),
+        updated_at: Set(p.updated_at),
+    }
+}
+
+fn audience_condition(audience: Audience) -> Condition {
+    match audience {
+        Audience::Everything => Condition::all(),
+        Audience::Member { user } => {
+            let mut visible = Condition::any().add(Column::ProductId.in_subquery(visible_products(None)));
+            if let Some(user) = user {
+                visible = visible.add(Column::OwnerId.eq(user.as_uuid()));
+            }
+            visible
+        }
+    }
+}
+
+#[async_trait]
+impl<C: ConnectionTrait + Send + Sync> LandingPageRepository for SqlLandingPages<'_, C> {
+    async fn find(&self, id: LandingPageId) -> Result<Option<LandingPage>, DomainError> {
+        Entity::find_by_id(id.as_uuid()).one(self.conn).await.map_err(db_error)?.map(to_domain).transpose()
+    }
+
+    async fn slugs_like(
+        &self,
+        base: &str,
+        except: Option<LandingPageId>,
+    ) -> Result<HashSet<String>, DomainError> {
+        let mut query = Entity::find()
+            .select_only()
+            .column(Column::Slug)
+            .filter(Condition::any().add(Column::Slug.eq(base)).add(Column::Slug.like(format!("{base}-%"))));
+        if let Some(except) = except {
+            query = query.filter(Column::Id.ne(except.as_uuid()));
+        }
+        let slugs: Vec<String> = query.into_tuple().all(self.conn).await.map_err(db_error)?;
+        Ok(slugs.into_iter().collect())
+    }
+
+    async fn insert(&self, page: &LandingPage) -> Result<(), DomainError> {
+        Entity::insert(to_row(page)).exec_without_returning(self.conn).await.map_err(db_error).map(|_| ())
+    }
+
+    async fn update(&self, page: &LandingPage) -> Result<(), DomainError> {
+        Entity::update(to_row(page)).exec(self.conn).await.map_err(db_error).map(|_| ())
+    }
+
+    async fn delete(&self, id: LandingPageId) -> Result<(), DomainError> {
+        Entity::delete_by_id(id.as_uuid()).exec(self.conn).await.map_err(db_error).map(|_| ())
+    }
+
+    async fn list(
+        &self,
+        audience: Audience,
+        product_ids: &[Uuid],
+        sort: LandingPageSort,
+        direction: SortDirection,
+        page: PageRequest,
+    ) -> Result<Page<LandingPage>, DomainError> {
+        let column = match sort {
+            LandingPageSort::CreatedAt => Column::CreatedAt,
+            LandingPageSort::Title => Column::Title,
+        };
+        let order = match direction {
+            SortDirection::Asc => Order::Asc,
+            SortDirection::Desc => Order::Desc,
+        };
+        let mut query = Entity::find().filter(audience_condition(audience));
+        if !product_ids.is_empty() {
+            query = query.filter(Column::ProductId.is_in(product_ids.iter().copied()));
+        }
+        let query = query.order_by(column, order.clone()).order_by(Column::Id, order);
+        page_of(self.conn, query, page, to_domain).await
+    }
+}
