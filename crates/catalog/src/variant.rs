@@ -432,7 +432,7 @@ mod tests {
         let mut errors = FieldErrors::new();
         let rename =
             OptionInput { id: Some(size.id), values: Some(vec!["S".into(), "M".into()]), name: None };
-        let merged = merge_options(&[size.clone()], vec![rename], &mut errors);
+        let merged = merge_options(std::slice::from_ref(&size), vec![rename], &mut errors);
         assert!(errors.is_empty());
         assert_eq!(merged[0].values, ["S", "M"]);
         let twice =
