@@ -267,17 +267,24 @@ const SQLITE_SEARCH: &[&str] = &[
 ];
 
 /// PostgreSQL's search index: a generated, weighted `tsvector` (title over slug over description)
-/// with a GIN index, and partial indexes for the public listing.
+/// with a GIN index.
 const POSTGRES_SEARCH: &[&str] = &[
     "ALTER TABLE products ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
         setweight(to_tsvector('english', coalesce(title, '')), 'A') ||
         setweight(to_tsvector('english', replace(coalesce(slug, ''), '-', ' ')), 'B') ||
         setweight(to_tsvector('english', coalesce(description, '')), 'C')) STORED",
     "CREATE INDEX idx_products_search ON products USING GIN (search_vector)",
+];
+
+/// Partial indexes of the public listing (published, approved, listed in the catalog, not
+/// deleted) by the two common orders; the count of a public page is an index-only scan.
+const PUBLIC_LISTING: &[&str] = &[
     "CREATE INDEX idx_products_public_created ON products (created_at DESC, id DESC)
-        WHERE deleted_at IS NULL AND status = 'published' AND admin_status = 'approved' AND visibility <> 'none'",
+        WHERE deleted_at IS NULL AND status = 'published' AND admin_status = 'approved'
+        AND visibility IN ('both', 'catalog')",
     "CREATE INDEX idx_products_public_price ON products (price, id)
-        WHERE deleted_at IS NULL AND status = 'published' AND admin_status = 'approved' AND visibility <> 'none'",
+        WHERE deleted_at IS NULL AND status = 'published' AND admin_status = 'approved'
+        AND visibility IN ('both', 'catalog')",
 ];
 
 #[async_trait::async_trait]
@@ -705,7 +712,7 @@ impl MigrationTrait for Migration {
             DatabaseBackend::Postgres => POSTGRES_SEARCH,
             _ => SQLITE_SEARCH,
         };
-        for statement in search {
+        for statement in search.iter().chain(PUBLIC_LISTING) {
             manager.get_connection().execute_unprepared(statement).await?;
         }
         Ok(())

@@ -1,8 +1,10 @@
 //! The SQL of product listing: scope, filters, full-text search (PostgreSQL `tsvector`, SQLite
 //! FTS5) and ordering, as sea-query conditions on the `products` table.
 
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, Condition, DatabaseBackend, EntityTrait, Order, QueryFilter, QueryOrder, Select};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseBackend, EntityTrait, Order, QueryFilter, QueryOrder, QueryTrait, Select,
+};
 use souk_catalog::listing::PriceBound;
 use souk_catalog::product::parse_fixed;
 use souk_catalog::{ProductQuery, ProductScope, ProductSort};
@@ -10,13 +12,14 @@ use souk_kernel::{Currency, SortDirection};
 
 use crate::entities::product::{Column, Entity};
 
+/// The public listing condition as literal SQL (constants only), so both databases can match it
+/// against the partial indexes of the public listing at plan time; bound parameters would hide it.
 fn listed(search: bool) -> Condition {
-    let shown = if search { ["both", "search"] } else { ["both", "catalog"] };
-    Condition::all()
-        .add(Column::Status.eq("published"))
-        .add(Column::AdminStatus.eq("approved"))
-        .add(Column::Visibility.is_in(shown))
-        .add(Column::DeletedAt.is_null())
+    let shown = if search { "'both', 'search'" } else { "'both', 'catalog'" };
+    Condition::all().add(Expr::cust(format!(
+        "products.deleted_at IS NULL AND products.status = 'published' AND products.admin_status = 'approved' \
+         AND products.visibility IN ({shown})"
+    )))
 }
 
 fn scope(scope: ProductScope, search: bool) -> Condition {
@@ -40,38 +43,36 @@ fn fts5_query(words: &[String]) -> String {
     words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ")
 }
 
-fn search_condition(backend: DatabaseBackend, words: &[String]) -> Expr {
-    match backend {
-        DatabaseBackend::Postgres => {
-            Expr::cust_with_values("products.search_vector @@ to_tsquery('english', $1)", [tsquery(words)])
-        }
-        _ => Expr::cust_with_values(
-            "products.id IN (SELECT r.product_id FROM product_search_rows r \
-             JOIN products_fts ON products_fts.rowid = r.rowid WHERE products_fts MATCH ?)",
-            [fts5_query(words)],
-        ),
-    }
+/// PostgreSQL: the weighted `tsvector` matches every word as a prefix.
+fn postgres_match(words: &[String]) -> Expr {
+    Expr::cust_with_values("products.search_vector @@ to_tsquery('english', $1)", [tsquery(words)])
 }
 
-fn rank(backend: DatabaseBackend, words: &[String]) -> (Expr, Order) {
-    match backend {
-        DatabaseBackend::Postgres => (
-            Expr::cust_with_values(
-                "ts_rank(products.search_vector, to_tsquery('english', $1))",
-                [tsquery(words)],
-            ),
-            Order::Desc,
-        ),
-        _ => (
-            Expr::cust_with_values(
-                "(SELECT bm25(products_fts, 10.0, 1.0, 5.0) FROM product_search_rows r \
-                 JOIN products_fts ON products_fts.rowid = r.rowid \
-                 WHERE products_fts MATCH ? AND r.product_id = products.id)",
-                [fts5_query(words)],
-            ),
-            Order::Asc,
-        ),
-    }
+/// PostgreSQL: `ts_rank` of the weighted vector, best first.
+fn postgres_rank(words: &[String]) -> Expr {
+    Expr::cust_with_values("ts_rank(products.search_vector, to_tsquery('english', $1))", [tsquery(words)])
+}
+
+/// SQLite: joins the FTS5 hits once (product id and weighted `bm25`, lower is better) as
+/// `search_hits`; a per-row rank lookup would run the full-text query once per product.
+fn join_sqlite_hits(select: &mut Select<Entity>, words: &[String]) {
+    let hits = Query::select()
+        .column((Alias::new("r"), Alias::new("product_id")))
+        .expr_as(Expr::cust("bm25(products_fts, 10.0, 1.0, 5.0)"), Alias::new("rank"))
+        .from_as(Alias::new("product_search_rows"), Alias::new("r"))
+        .inner_join(
+            Alias::new("products_fts"),
+            Expr::col((Alias::new("products_fts"), Alias::new("rowid")))
+                .equals((Alias::new("r"), Alias::new("rowid"))),
+        )
+        .and_where(Expr::cust_with_values("products_fts MATCH ?", [fts5_query(words)]))
+        .to_owned();
+    QueryTrait::query(select).join_subquery(
+        JoinType::InnerJoin,
+        hits,
+        Alias::new("search_hits"),
+        Expr::col((Alias::new("search_hits"), Alias::new("product_id"))).equals((Entity, Column::Id)),
+    );
 }
 
 /// `ten_thousandths` of a unit in minor units of `exponent` decimals, rounded towards the inside
@@ -129,8 +130,8 @@ fn collection_position(backend: DatabaseBackend, handle: &str) -> Expr {
 pub(crate) fn select(backend: DatabaseBackend, query: &ProductQuery) -> Select<Entity> {
     let searching = !query.search.is_empty();
     let mut all = Condition::all().add(scope(query.scope.unwrap_or(ProductScope::Public), searching));
-    if searching {
-        all = all.add(search_condition(backend, &query.search));
+    if searching && backend == DatabaseBackend::Postgres {
+        all = all.add(postgres_match(&query.search));
     }
     if let Some(title) = &query.title {
         all = all.add(Column::Title.eq(title.clone()));
@@ -190,7 +191,11 @@ pub(crate) fn select(backend: DatabaseBackend, query: &ProductQuery) -> Select<E
             trial,
         ));
     }
-    order(Entity::find().filter(all), backend, query)
+    let mut select = Entity::find().filter(all);
+    if searching && backend != DatabaseBackend::Postgres {
+        join_sqlite_hits(&mut select, &query.search);
+    }
+    order(select, backend, query)
 }
 
 fn order(select: Select<Entity>, backend: DatabaseBackend, query: &ProductQuery) -> Select<Entity> {
@@ -216,8 +221,11 @@ fn order(select: Select<Entity>, backend: DatabaseBackend, query: &ProductQuery)
             direction.clone(),
         ),
         ProductSort::Relevance if !query.search.is_empty() => {
-            let (rank, best_first) = rank(backend, &query.search);
-            select.order_by(rank, best_first).order_by(Column::CreatedAt, Order::Desc)
+            let select = match backend {
+                DatabaseBackend::Postgres => select.order_by(postgres_rank(&query.search), Order::Desc),
+                _ => select.order_by(Expr::cust("search_hits.rank"), Order::Asc),
+            };
+            select.order_by(Column::CreatedAt, Order::Desc)
         }
         ProductSort::Position if query.collection.is_some() => {
             let handle = query.collection.as_deref().unwrap_or_default();

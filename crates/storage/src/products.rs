@@ -20,7 +20,7 @@ use souk_kernel::metafield::Metafield;
 use souk_kernel::{Currency, DomainError, Money, Page, PageRequest, UserId};
 use uuid::Uuid;
 
-use crate::db::{db_error, page_of};
+use crate::db::db_error;
 use crate::entities::{
     add_on, collection, file_link, product, product_metafield, product_option, product_property,
     rental_terms, sku, trial_policy, variant,
@@ -628,12 +628,33 @@ impl<C: ConnectionTrait + Send + Sync> ProductRepository for SqlProducts<'_, C> 
 
     async fn list(&self, query: &ProductQuery, page: PageRequest) -> Result<Page<Product>, DomainError> {
         let select = product_query::select(self.conn.get_database_backend(), query);
-        let rows = page_of(self.conn, select, page, Ok).await?;
-        let ids: Vec<Uuid> = rows.items.iter().map(|r| r.id).collect();
+        let total = select.clone().count(self.conn).await.map_err(db_error)?;
+        // A deferred join: the page's ids come from the (index-only) ordered scan, then only those
+        // rows are read, so deep pages skip index entries instead of whole rows.
+        let ids: Vec<Uuid> = select
+            .select_only()
+            .column(product::Column::Id)
+            .offset(page.offset())
+            .limit(u64::from(page.per_page()))
+            .into_tuple()
+            .all(self.conn)
+            .await
+            .map_err(db_error)?;
+        let mut rows: HashMap<Uuid, product::Model> = product::Entity::find()
+            .filter(product::Column::Id.is_in(ids.clone()))
+            .all(self.conn)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect();
         let mut children = load_children(self.conn, &ids).await?;
-        let items =
-            rows.items.into_iter().map(|row| assemble(row, &mut children)).collect::<Result<_, _>>()?;
-        Ok(Page { items, total: rows.total, request: rows.request })
+        let items = ids
+            .iter()
+            .filter_map(|id| rows.remove(id))
+            .map(|row| assemble(row, &mut children))
+            .collect::<Result<_, _>>()?;
+        Ok(Page { items, total, request: page })
     }
 
     async fn product_of_variant(&self, id: VariantId) -> Result<Option<ProductId>, DomainError> {
