@@ -7,6 +7,10 @@ pg_url := env_var_or_default("SOUK_TEST_POSTGRES_URL", "postgres://postgres@127.
 run:
     cargo run --release -p souk-server
 
+# Fill the configured database with demo data and print the demo accounts (safe to run again)
+demo *args:
+    cargo run -q -p souk-server -- seed --demo {{args}}
+
 # Run every test on SQLite (PostgreSQL variants are reported as ignored)
 test:
     cargo test --workspace

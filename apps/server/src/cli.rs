@@ -8,7 +8,7 @@ use souk_kernel::DomainError;
 use souk_storage::Database;
 
 use crate::config::Config;
-use crate::{app, logging, openapi};
+use crate::{app, logging, openapi, seed};
 
 /// Souk: a multi-vendor marketplace API with escrow.
 #[derive(Debug, Parser)]
@@ -32,6 +32,15 @@ pub enum Command {
     },
     /// Print the OpenAPI document (the committed `openapi/openapi.json` is this output).
     Openapi,
+    /// Fill the database with demo data through the marketplace rules (safe to run again).
+    Seed {
+        /// Create the demo marketplace: categories, sellers, a buyer, products, collections, reviews.
+        #[arg(long, required = true)]
+        demo: bool,
+        /// Use this password for every demo account created (default: a random one each).
+        #[arg(long, value_name = "P")]
+        password: Option<String>,
+    },
     /// Manage admin accounts.
     Admin {
         /// The admin action.
@@ -85,6 +94,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Seed { demo: _, password } => {
+            let config = load_config()?;
+            ensure_data_dir(&config)?;
+            let marketplace = app::open_marketplace(&config).await?;
+            let report = seed::seed_demo(&marketplace, &config, password).await.map_err(|error| {
+                let fields = error.chain().find_map(|cause| match cause.downcast_ref::<DomainError>() {
+                    Some(DomainError::Validation(errors)) => Some(field_lines(errors)),
+                    _ => None,
+                });
+                match fields {
+                    Some(fields) => error.context(format!("invalid demo data:\n  {fields}")),
+                    None => error,
+                }
+            })?;
+            print!("{}", seed::render(&report, &config));
+            Ok(())
+        }
         Command::Admin { action: AdminCommand::Create { email, username, password_stdin: _ } } => {
             let config = load_config()?;
             ensure_data_dir(&config)?;
@@ -98,16 +124,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     Ok(())
                 }
                 Err(DomainError::Validation(errors)) => {
-                    let lines: Vec<String> = errors
-                        .iter()
-                        .map(|(field, messages)| format!("{field}: {}", messages.join("; ")))
-                        .collect();
-                    anyhow::bail!("invalid admin account:\n  {}", lines.join("\n  "))
+                    anyhow::bail!("invalid admin account:\n  {}", field_lines(&errors))
                 }
                 Err(other) => Err(other.into()),
             }
         }
     }
+}
+
+/// Field errors as `field: message` lines.
+fn field_lines(errors: &souk_kernel::FieldErrors) -> String {
+    let lines: Vec<String> =
+        errors.iter().map(|(field, messages)| format!("{field}: {}", messages.join("; "))).collect();
+    lines.join("\n  ")
 }
 
 fn load_config() -> anyhow::Result<Config> {

@@ -7,6 +7,7 @@ pub mod http;
 pub mod logging;
 pub mod openapi;
 pub mod routes;
+pub mod seed;
 
 pub use app::{RunningServer, start};
 pub use config::Config;

@@ -1,5 +1,5 @@
 //! The `souk` binary as a process: the committed OpenAPI document, migrations, admin creation,
-//! JSON logs with request ids, and graceful shutdown on SIGTERM.
+//! demo seeding, JSON logs with request ids, and graceful shutdown on SIGTERM.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -94,6 +94,44 @@ fn admin_create_reads_the_password_from_stdin() {
 
     let no_flag = souk(dir.path()).args(["admin", "create", "--email", "x@souk.example"]).output().unwrap();
     assert!(!no_flag.status.success(), "the password never comes from the command line");
+}
+
+#[test]
+fn seed_demo_creates_the_demo_marketplace_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed =
+        || souk(dir.path()).args(["seed", "--demo", "--password", "demo password 1"]).output().unwrap();
+    let first = seed();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let first = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert!(first.starts_with("Demo data created."), "{first}");
+    assert!(
+        first.contains("categories: 9 (9 new), products: 12 (12 new), collections: 2, published reviews: 2"),
+        "{first}"
+    );
+    for account in ["demo-admin", "demo-seller-1@souk.example", "demo-seller-2", "demo-buyer"] {
+        assert!(first.contains(account), "{account}: {first}");
+    }
+    assert_eq!(first.matches("password: demo password 1  [created]").count(), 4, "{first}");
+    assert!(first.contains("curl -s -X POST http://127.0.0.1:0/api/v1/auth/login"), "{first}");
+
+    let second = seed();
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    let second = String::from_utf8_lossy(&second.stdout).into_owned();
+    assert!(second.starts_with("Demo data already exists; nothing was duplicated."), "{second}");
+    assert!(
+        second.contains("categories: 9 (0 new), products: 12 (0 new), collections: 2, published reviews: 2"),
+        "{second}"
+    );
+    assert_eq!(
+        second.matches("password: demo password 1  [exists]").count(),
+        4,
+        "the matching password is shown again: {second}"
+    );
+
+    let random = souk(dir.path()).args(["seed", "--demo"]).output().unwrap();
+    let random = String::from_utf8_lossy(&random.stdout).into_owned();
+    assert_eq!(random.matches("(unchanged since it was created)  [exists]").count(), 4, "{random}");
 }
 
 #[test]

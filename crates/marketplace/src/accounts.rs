@@ -5,6 +5,7 @@ use souk_auth::client::{OAuthClient, new_client, token_scopes, view_client};
 use souk_auth::otp::{OtpRefusal, check_otp, issue_otp};
 use souk_auth::profile::{
     ApprovalStatus, LoginRefusal, NewAccount, Registration, SellerProfile, check_login, register,
+    review_seller,
 };
 use souk_auth::refresh::{RefreshVerdict, issue_refresh, judge_refresh, refresh_digest};
 use souk_auth::repository::{ClientRepository, CredentialRepository, ProfileRepository};
@@ -18,6 +19,7 @@ use uuid::Uuid;
 use crate::Marketplace;
 use crate::adapters::files::{MAX_FILE_BYTES, MAX_IMAGE_BYTES, is_image, sniff};
 use crate::adapters::mail::Mail;
+use crate::users::AccountOutcome;
 
 /// A file sent with a registration form.
 #[derive(Debug, Clone)]
@@ -112,7 +114,49 @@ impl Marketplace {
 
     /// Registers a buyer or seller (files as uploads, or as ids of stored files), stores an
     /// e-mail code and sends it. All or nothing: a refused registration stores nothing.
-    pub async fn register(&self, mut input: Registration, uploads: Vec<Upload>) -> Result<User, DomainError> {
+    pub async fn register(&self, input: Registration, uploads: Vec<Upload>) -> Result<User, DomainError> {
+        let (account, pending_files) = self.validate_registration(input, uploads).await?;
+        let code = self.persist_account(&account, &pending_files, true).await?.unwrap_or_default();
+        self.send_mail(otp_mail(&account.user, &code)).await;
+        tracing::info!(user_id = %account.user.id, role = %account.user.role, "account registered");
+        Ok(account.user)
+    }
+
+    /// Creates a buyer or seller whose e-mail counts as verified and, for sellers, approved by
+    /// the acting admin at once (admins; demo data and operator onboarding). The same rules as
+    /// [`Marketplace::register`] apply, approval goes through the seller review rule, and no code
+    /// is mailed. Returns the existing account untouched when the e-mail or username is taken.
+    pub async fn provision_account(
+        &self,
+        actor: &Actor,
+        input: Registration,
+        uploads: Vec<Upload>,
+    ) -> Result<AccountOutcome, DomainError> {
+        crate::users::require_admin(actor)?;
+        let users = SqlUsers::new(&self.db.conn);
+        for login in [input.username.trim().to_owned(), input.email.trim().to_lowercase()] {
+            if let Some(user) = users.find_by_login(&login).await? {
+                return Ok(AccountOutcome::AlreadyExists(user));
+            }
+        }
+        let (mut account, pending_files) = self.validate_registration(input, uploads).await?;
+        let now = self.clock().now();
+        account.user.email_verified_at = Some(now);
+        account.user.status = UserStatus::Active;
+        if let Some(seller) = account.seller.take() {
+            account.seller = Some(review_seller(actor, seller, ApprovalStatus::Approved, now)?);
+        }
+        self.persist_account(&account, &pending_files, false).await?;
+        tracing::info!(user_id = %account.user.id, role = %account.user.role, "account provisioned");
+        Ok(AccountOutcome::Created(account.user))
+    }
+
+    /// Checks uploads, referenced files and the registration rules, gathering every field error.
+    async fn validate_registration(
+        &self,
+        mut input: Registration,
+        uploads: Vec<Upload>,
+    ) -> Result<(NewAccount, Vec<(FileRecord, Vec<u8>)>), DomainError> {
         let now = self.clock().now();
         let mut errors = FieldErrors::new();
         let mut pending_files: Vec<(FileRecord, Vec<u8>)> = Vec::new();
@@ -149,44 +193,49 @@ impl Marketplace {
         let validated = tokio::task::spawn_blocking(move || register(input, &hasher, now))
             .await
             .map_err(DomainError::unexpected)?;
-        let account = match validated {
-            Ok(account) if errors.is_empty() => account,
-            Ok(_) => return Err(DomainError::Validation(errors)),
+        match validated {
+            Ok(account) if errors.is_empty() => Ok((account, pending_files)),
+            Ok(_) => Err(DomainError::Validation(errors)),
             Err(DomainError::Validation(more)) => {
                 errors.extend(more);
-                return Err(DomainError::Validation(errors));
+                Err(DomainError::Validation(errors))
             }
-            Err(other) => return Err(other),
-        };
-        let mut stored = Ok(String::new());
-        for (record, bytes) in &pending_files {
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Stores the files' bytes and the account rows; on any failure the bytes are removed again.
+    /// With `issue_code` an e-mail code is stored too and returned.
+    async fn persist_account(
+        &self,
+        account: &NewAccount,
+        pending_files: &[(FileRecord, Vec<u8>)],
+        issue_code: bool,
+    ) -> Result<Option<String>, DomainError> {
+        let mut stored = Ok(None);
+        for (record, bytes) in pending_files {
             if let Err(error) = self.files.put(&record.storage_key, bytes).await {
                 stored = Err(error);
                 break;
             }
         }
         if stored.is_ok() {
-            stored = self.store_account(&account, &pending_files).await;
+            stored = self.store_account(account, pending_files, issue_code).await;
         }
-        let code = match stored {
-            Ok(code) => code,
-            Err(error) => {
-                for (record, _) in &pending_files {
-                    let _ = self.files.delete(&record.storage_key).await;
-                }
-                return Err(error);
+        if stored.is_err() {
+            for (record, _) in pending_files {
+                let _ = self.files.delete(&record.storage_key).await;
             }
-        };
-        self.send_mail(otp_mail(&account.user, &code)).await;
-        tracing::info!(user_id = %account.user.id, role = %account.user.role, "account registered");
-        Ok(account.user)
+        }
+        stored
     }
 
     async fn store_account(
         &self,
         account: &NewAccount,
         files: &[(FileRecord, Vec<u8>)],
-    ) -> Result<String, DomainError> {
+        issue_code: bool,
+    ) -> Result<Option<String>, DomainError> {
         let tx = self.db.begin_write().await.map_err(db_error)?;
         SqlUsers::new(&tx).insert(&account.user).await?;
         for (record, _) in files {
@@ -201,8 +250,13 @@ impl Marketplace {
         if let Some(buyer) = &account.buyer {
             accounts.insert_buyer(buyer).await?;
         }
-        let (code, otp) = issue_otp(account.user.id, chrono::Utc::now());
-        accounts.put_otp(&otp).await?;
+        let code = if issue_code {
+            let (code, otp) = issue_otp(account.user.id, chrono::Utc::now());
+            accounts.put_otp(&otp).await?;
+            Some(code)
+        } else {
+            None
+        };
         tx.commit().await.map_err(db_error)?;
         Ok(code)
     }

@@ -15,6 +15,16 @@ pub enum AdminOutcome {
     AlreadyExists(User),
 }
 
+/// The outcome of provisioning a buyer or seller account, so callers such as demo seeding can
+/// be run again without duplicating accounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountOutcome {
+    /// A new, verified account was stored.
+    Created(User),
+    /// An account with that e-mail or username already existed; nothing changed.
+    AlreadyExists(User),
+}
+
 impl Marketplace {
     /// Creates an admin account; a taken e-mail or username is a `Conflict`.
     pub async fn create_admin(&self, input: NewUser) -> Result<User, DomainError> {
