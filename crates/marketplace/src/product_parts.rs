@@ -79,7 +79,9 @@ impl Marketplace {
         product.variants.into_iter().find(|v| v.id == id).ok_or(DomainError::NotFound { resource: "variant" })
     }
 
-    /// Adds a variant (or, with `input.id`, changes one) and returns it.
+    /// Adds a variant (or, with `input.id`, changes one) and returns it; a SKU already used by
+    /// the product or another of its variants is a `Conflict`, like one used by another product
+    /// of the seller.
     pub async fn save_variant(
         &self,
         actor: &Actor,
@@ -88,6 +90,14 @@ impl Marketplace {
     ) -> Result<Variant, DomainError> {
         let (tx, mut product) = self.begin_product_change(actor, product_id).await?;
         let target = input.id;
+        if let Some(Some(sku)) = &input.sku {
+            let sku = sku.trim();
+            let taken = product.sku.as_deref() == Some(sku)
+                || product.variants.iter().any(|v| Some(v.id) != target && v.sku.as_deref() == Some(sku));
+            if taken {
+                return Err(DomainError::Conflict(format!("the SKU {sku:?} is taken")));
+            }
+        }
         let mut errors = FieldErrors::new();
         let context = VariantContext {
             product_id,
@@ -104,7 +114,7 @@ impl Marketplace {
         if let Some(file) = saved.as_ref().and_then(|v| v.image) {
             self.check_variant_image(&tx, actor, &product, file, &mut errors).await?;
         }
-        errors.into_result().map_err(|e| strip_index(e, "variants[0]."))?;
+        errors.into_result().map_err(strip_index)?;
         product.variants = merged;
         self.finish_product_change(tx, product).await?;
         saved.ok_or(DomainError::NotFound { resource: "variant" })
@@ -314,6 +324,7 @@ impl Marketplace {
         actor: &Actor,
         id: ProductId,
     ) -> Result<Vec<Metafield>, DomainError> {
+        require(actor, "product", "update")?;
         let products = SqlProducts::new(&self.db.conn);
         let product = writable(products.find(id).await?, actor)?;
         products.metafields(product.id).await
@@ -347,14 +358,14 @@ fn slice<T: Clone>(items: &[T], page: PageRequest) -> Page<T> {
 }
 
 /// Field errors of a single-variant request name the variant's fields directly (`price`, not
-/// `variants[0].price`).
-fn strip_index(error: DomainError, prefix: &str) -> DomainError {
+/// `variants[0].price`): only one variant changes, so every clash (values or SKU) is its own,
+/// whichever position in the merged list it was found at.
+fn strip_index(error: DomainError) -> DomainError {
     match error {
         DomainError::Validation(errors) => {
             let mut named = FieldErrors::new();
             for (field, messages) in errors.iter() {
-                let field = field.strip_prefix(prefix).unwrap_or(field);
-                let field = if field == "variants[0]" { "values" } else { field };
+                let field = variant_field(field);
                 for message in messages {
                     named.add(field, message.clone());
                 }
@@ -362,5 +373,34 @@ fn strip_index(error: DomainError, prefix: &str) -> DomainError {
             DomainError::Validation(named)
         }
         other => other,
+    }
+}
+
+/// `variants[3].sku` is `sku`; `variants[3]` alone is `values`; other names stay.
+fn variant_field(field: &str) -> &str {
+    let Some(rest) = field.strip_prefix("variants[") else { return field };
+    let Some((index, tail)) = rest.split_once(']') else { return field };
+    if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
+        return field;
+    }
+    match tail.strip_prefix('.') {
+        Some(inner) if !inner.is_empty() => inner,
+        _ if tail.is_empty() => "values",
+        _ => field,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::variant_field;
+
+    #[test]
+    fn single_variant_errors_drop_the_list_index() {
+        assert_eq!(variant_field("variants[0].price"), "price");
+        assert_eq!(variant_field("variants[12].values"), "values");
+        assert_eq!(variant_field("variants[4]"), "values");
+        assert_eq!(variant_field("variants"), "variants");
+        assert_eq!(variant_field("variants[x].sku"), "variants[x].sku");
+        assert_eq!(variant_field("title"), "title");
     }
 }
