@@ -472,7 +472,43 @@ async fn rentals_and_collection_listings(backend: Backend) {
     c.server.stop().await;
 }
 
+async fn the_search_index_follows_every_write(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, seller) = server.seller("searchshop").await;
+    let id = product(
+        &server,
+        &seller,
+        json!({"title": "Copper kettle", "slug": "item-one", "price": "30", "description": "Boils fast"}),
+    )
+    .await;
+    let hits = |text: &'static str| {
+        let server = &server;
+        async move {
+            let body = json(server.get(&format!("/api/v1/products?search={text}"), None).await).await;
+            body["data"]["pagination"]["total"].as_u64().unwrap()
+        }
+    };
+    assert_eq!(hits("copper").await, 0, "moderation has not approved it yet");
+    let (_, admin) = server.admin().await;
+    let moderation = format!("/api/v1/products/{id}/moderation");
+    server.post_json(&moderation, Some(&admin), &json!({"admin_status": "approved"})).await;
+    assert_eq!(hits("copper").await, 1);
+    assert_eq!(hits("boils").await, 1, "descriptions are searched");
+    let path = format!("/api/v1/products/{id}");
+    let renamed =
+        server.patch_json(&path, Some(&seller), &json!({"title": "Brass teapot", "description": null})).await;
+    assert_eq!(renamed.status(), 200);
+    assert_eq!(hits("copper").await, 0, "the old title is gone from the index");
+    assert_eq!(hits("boils").await, 0, "the cleared description is gone from the index");
+    assert_eq!(hits("teapot").await, 1);
+    assert_eq!(hits("brass+teapot").await, 1);
+    assert_eq!(hits("item").await, 1, "slugs are searched");
+    server.delete(&path, Some(&seller)).await;
+    assert_eq!(hits("teapot").await, 0, "deleted products are not found");
+}
+
 on_both_backends!(
+    the_search_index_follows_every_write,
     search_is_ranked_prefixed_stemmed_and_respects_visibility,
     every_filter_narrows_the_list,
     sellers_see_their_own_drafts_and_nobody_else_s,

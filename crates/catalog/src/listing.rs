@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use souk_kernel::metafield::Metafield;
-use souk_kernel::{Actor, DomainError, Page, PageRequest, SortDirection, UserId};
+use souk_kernel::{Actor, DomainError, Page, PageRequest, Role, SortDirection, UserId};
 
 use crate::category::CategoryId;
 use crate::product::{AdminStatus, Condition, Product, ProductId, ProductStatus, Visibility};
@@ -13,7 +13,8 @@ use crate::product::{AdminStatus, Condition, Product, ProductId, ProductStatus, 
 pub enum ProductScope {
     /// Published, approved, not hidden, not deleted.
     Public,
-    /// The public ones plus every undeleted product of this seller.
+    /// The public ones plus every undeleted product of this seller (buyers own no products, so
+    /// they read the public scope, which the public listing indexes serve).
     PublicAndOwn(UserId),
     /// Everything undeleted, or everything at all.
     Admin {
@@ -31,7 +32,10 @@ impl ProductScope {
         if include_deleted {
             return Err(DomainError::Forbidden("only admins list deleted products".into()));
         }
-        Ok(actor.user_id().map_or(ProductScope::Public, ProductScope::PublicAndOwn))
+        Ok(match (actor.role(), actor.user_id()) {
+            (Some(Role::Seller), Some(seller)) => ProductScope::PublicAndOwn(seller),
+            _ => ProductScope::Public,
+        })
     }
 }
 
@@ -164,8 +168,6 @@ pub trait ProductRepository: Send + Sync {
 
 #[cfg(test)]
 mod tests {
-    use souk_kernel::Role;
-
     use super::*;
 
     #[test]
@@ -182,6 +184,8 @@ mod tests {
         let owner = Actor::User { id: seller, role: Role::Seller };
         assert_eq!(ProductScope::of(&owner, false).unwrap(), ProductScope::PublicAndOwn(seller));
         assert!(ProductScope::of(&owner, true).is_err(), "only admins see deleted products");
+        let buyer = Actor::User { id: UserId::new(), role: Role::Buyer };
+        assert_eq!(ProductScope::of(&buyer, false).unwrap(), ProductScope::Public);
         let admin = Actor::User { id: UserId::new(), role: Role::Admin };
         assert_eq!(ProductScope::of(&admin, true).unwrap(), ProductScope::Admin { include_deleted: true });
     }

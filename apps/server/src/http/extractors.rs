@@ -13,6 +13,21 @@ use crate::http::error::{ApiError, ErrorCode};
 /// Largest JSON body accepted.
 pub const JSON_LIMIT: usize = 1024 * 1024;
 
+/// True when the body is `multipart/form-data` (routes that take JSON or a form).
+pub fn is_multipart(req: &HttpRequest) -> bool {
+    req.mime_type().ok().flatten().is_some_and(|m| m.type_() == "multipart" && m.subtype() == "form-data")
+}
+
+/// Reads a [`JsonBody`] from a raw payload, for routes that also accept a multipart form.
+pub async fn json_from_payload<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<T, ApiError> {
+    let mut payload = payload.into_inner();
+    let JsonBody(value) = <JsonBody<T> as FromRequest>::from_request(req, &mut payload).await?;
+    Ok(value)
+}
+
 /// A JSON request body: `415` unless the content type is JSON, `413` over 1 MiB, `400` for
 /// malformed JSON, `422` naming the field for well-formed JSON of the wrong shape.
 #[derive(Debug)]

@@ -1,7 +1,7 @@
 //! Sign-up, e-mail verification and sessions.
 
 use actix_multipart::Multipart;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use souk_auth::profile::Registration;
@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ErrorBody, ErrorCode};
-use crate::http::extractors::{JsonBody, json_error};
+use crate::http::extractors::{JsonBody, is_multipart, json_error, json_from_payload};
 use crate::http::rate_limit::check_auth_limit;
 use crate::routes::users::{UserDto, UserResponse};
 
@@ -171,18 +171,11 @@ pub async fn register(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let is_multipart = req
-        .mime_type()
-        .ok()
-        .flatten()
-        .is_some_and(|m| m.type_() == "multipart" && m.subtype() == "form-data");
+    let is_multipart = is_multipart(&req);
     let (input, uploads) = if is_multipart {
         read_form(Multipart::new(req.headers(), payload)).await?
     } else {
-        let mut payload = payload.into_inner();
-        let JsonBody(input) =
-            <JsonBody<RegisterRequest> as actix_web::FromRequest>::from_request(&req, &mut payload).await?;
-        (input, Vec::new())
+        (json_from_payload::<RegisterRequest>(&req, payload).await?, Vec::new())
     };
     check_auth_limit(&req, &state, &input.email)?;
     let user = state.marketplace.register(input.into(), uploads).await?;

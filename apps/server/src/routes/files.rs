@@ -3,7 +3,7 @@
 
 use actix_multipart::{Field, Multipart};
 use actix_web::http::header;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::extractors::is_multipart;
 use crate::http::query::QueryParams;
 use crate::routes::auth::MessageResponse;
 use crate::{list_envelope, one_envelope};
@@ -250,12 +251,7 @@ pub async fn upload_file(
     state: web::Data<AppState>,
     Caller(actor): Caller,
 ) -> Result<HttpResponse, ApiError> {
-    let is_multipart = req
-        .mime_type()
-        .ok()
-        .flatten()
-        .is_some_and(|m| m.type_() == "multipart" && m.subtype() == "form-data");
-    if !is_multipart {
+    if !is_multipart(&req) {
         return Err(ApiError::new(ErrorCode::UnsupportedMediaType, "the body must be multipart/form-data"));
     }
     state.marketplace.authorize_upload(&actor)?;

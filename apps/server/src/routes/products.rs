@@ -2,7 +2,7 @@
 //! partial updates, soft deletion and moderation; rentable products; collection listings.
 
 use actix_multipart::Multipart;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use souk_catalog::listing::{PriceBound, search_words};
@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ErrorBody, ErrorCode};
-use crate::http::extractors::{JsonBody, json_error};
+use crate::http::extractors::{JsonBody, is_multipart, json_error, json_from_payload};
 use crate::http::query::{FieldSelection, QueryParams, QueryReader};
 use crate::routes::auth::MessageResponse;
 use crate::routes::product_dto::{AdminStatusDto, PRODUCT_FIELDS, ProductDto, ProductWrite};
@@ -421,18 +421,11 @@ pub async fn create_product(
     state: web::Data<AppState>,
     Caller(actor): Caller,
 ) -> Result<HttpResponse, ApiError> {
-    let is_multipart = req
-        .mime_type()
-        .ok()
-        .flatten()
-        .is_some_and(|m| m.type_() == "multipart" && m.subtype() == "form-data");
+    let is_multipart = is_multipart(&req);
     let (input, uploads) = if is_multipart {
         read_product_form(Multipart::new(req.headers(), payload)).await?
     } else {
-        let mut payload = payload.into_inner();
-        let JsonBody(input) =
-            <JsonBody<ProductWrite> as actix_web::FromRequest>::from_request(&req, &mut payload).await?;
-        (input, Vec::new())
+        (json_from_payload::<ProductWrite>(&req, payload).await?, Vec::new())
     };
     let product = state.marketplace.create_product(&actor, ProductRequest::from(input), uploads).await?;
     Ok(HttpResponse::Created().json(ProductResponse::new(product.into())))
