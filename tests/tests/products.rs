@@ -480,7 +480,35 @@ async fn categories_with_products_are_deleted_only_with_an_heir(backend: Backend
     assert_eq!(read["data"]["product"]["category_id"], lights_id);
 }
 
+async fn concurrent_changes_to_one_product_all_land(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, token) = server.seller("busyshop").await;
+    let sizes: Vec<String> = (0..10).map(|i| format!("S{i}")).collect();
+    let product = create(
+        &server,
+        &token,
+        json!({"title": "Busy tee", "price": 10, "options": [{"name": "Size", "values": sizes}]}),
+    )
+    .await;
+    let id = product["id"].as_str().unwrap().to_owned();
+    let server = std::sync::Arc::new(server);
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let (server, token, id) = (server.clone(), token.clone(), id.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"variants": [{"values": [format!("S{i}")], "sku": format!("TEE-{i}")}]});
+            server.patch_json(&format!("/api/v1/products/{id}"), Some(&token), &body).await.status().as_u16()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 200);
+    }
+    let count = json(server.get(&format!("/api/v1/products/{id}/variants/count"), Some(&token)).await).await;
+    assert_eq!(count["data"]["count"], 10, "no concurrent change was lost");
+}
+
 on_both_backends!(
+    concurrent_changes_to_one_product_all_land,
     sellers_create_products_that_wait_for_moderation,
     updates_merge_variants_and_keep_what_is_omitted,
     bad_input_is_refused_field_by_field,

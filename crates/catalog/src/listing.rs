@@ -142,6 +142,9 @@ pub fn search_words(text: &str) -> Result<Vec<String>, String> {
 pub trait ProductRepository: Send + Sync {
     /// One product with everything that belongs to it, deleted or not.
     async fn find(&self, id: ProductId) -> Result<Option<Product>, DomainError>;
+    /// One product for a change inside a write transaction: the row stays locked until the
+    /// transaction ends, so concurrent changes apply one after the other instead of losing one.
+    async fn find_for_update(&self, id: ProductId) -> Result<Option<Product>, DomainError>;
     /// A page of products matching a query.
     async fn list(&self, query: &ProductQuery, page: PageRequest) -> Result<Page<Product>, DomainError>;
     /// The product a variant belongs to.

@@ -28,7 +28,7 @@ impl Marketplace {
     ) -> Result<(DatabaseTransaction, Product), DomainError> {
         require(actor, "product", "update")?;
         let tx = self.db.begin_write().await.map_err(db_error)?;
-        let product = writable(SqlProducts::new(&tx).find(id).await?, actor)?;
+        let product = writable(SqlProducts::new(&tx).find_for_update(id).await?, actor)?;
         Ok((tx, product))
     }
 
@@ -343,7 +343,7 @@ impl Marketplace {
         let metafield = new_metafield(id.as_uuid(), namespace, key, value, self.clock().now())?;
         let tx = self.db.begin_write().await.map_err(db_error)?;
         let products = SqlProducts::new(&tx);
-        writable(products.find(id).await?, actor)?;
+        writable(products.find_for_update(id).await?, actor)?;
         let stored = products.upsert_metafield(&metafield).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(stored)

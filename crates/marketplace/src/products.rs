@@ -234,7 +234,7 @@ impl Marketplace {
         require(actor, "product", "update")?;
         let tx = self.db.begin_write().await.map_err(db_error)?;
         let products = SqlProducts::new(&tx);
-        let mut product = writable(products.find(id).await?, actor)?;
+        let mut product = writable(products.find_for_update(id).await?, actor)?;
         if let Some(seller) = request.seller_id {
             if !actor.is_admin() {
                 return Err(DomainError::Forbidden("only admins may change a product's seller".into()));
@@ -420,7 +420,7 @@ impl Marketplace {
         require(actor, "product", "delete")?;
         let tx = self.db.begin_write().await.map_err(db_error)?;
         let products = SqlProducts::new(&tx);
-        let mut product = writable(products.find(id).await?, actor)?;
+        let mut product = writable(products.find_for_update(id).await?, actor)?;
         if product.deleted_at.is_some() {
             return Err(DomainError::NotFound { resource: "product" });
         }
@@ -450,7 +450,8 @@ impl Marketplace {
         }
         let tx = self.db.begin_write().await.map_err(db_error)?;
         let products = SqlProducts::new(&tx);
-        let mut product = products.find(id).await?.ok_or(DomainError::NotFound { resource: "product" })?;
+        let mut product =
+            products.find_for_update(id).await?.ok_or(DomainError::NotFound { resource: "product" })?;
         product.admin_status = status;
         product.admin_status_reason = reason;
         product.updated_at = self.clock().now();

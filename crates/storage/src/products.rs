@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use souk_catalog::product::{Location, ProductImage, Property};
 use souk_catalog::terms::penalty_from_stored;
@@ -620,6 +620,19 @@ impl<C: ConnectionTrait + Send + Sync> ProductRepository for SqlProducts<'_, C> 
     async fn find(&self, id: ProductId) -> Result<Option<Product>, DomainError> {
         let Some(row) = product::Entity::find_by_id(id.as_uuid()).one(self.conn).await.map_err(db_error)?
         else {
+            return Ok(None);
+        };
+        let mut children = load_children(self.conn, &[row.id]).await?;
+        assemble(row, &mut children).map(Some)
+    }
+
+    async fn find_for_update(&self, id: ProductId) -> Result<Option<Product>, DomainError> {
+        let mut query = product::Entity::find_by_id(id.as_uuid());
+        // SQLite has no row locks; its write transactions take the database lock up front.
+        if self.conn.get_database_backend() == DbBackend::Postgres {
+            query = query.lock_exclusive();
+        }
+        let Some(row) = query.one(self.conn).await.map_err(db_error)? else {
             return Ok(None);
         };
         let mut children = load_children(self.conn, &[row.id]).await?;
