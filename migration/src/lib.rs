@@ -11,6 +11,7 @@ mod m20261122_000003_accounts;
 mod m20261122_000004_categories;
 mod m20261201_000005_catalog;
 mod m20261201_000006_catalog_content;
+mod m20261201_000007_orders;
 
 /// Applies Souk's migrations in order.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_categories::Migration),
             Box::new(m20261201_000005_catalog::Migration),
             Box::new(m20261201_000006_catalog_content::Migration),
+            Box::new(m20261201_000007_orders::Migration),
         ]
     }
 }

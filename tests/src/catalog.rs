@@ -46,6 +46,7 @@ pub async fn insert_product(server: &TestServer, seller: UserId, title: &str, li
         compare_price: Set(None),
         sku: Set(None),
         quantity: Set(10),
+        reserved: Set(0),
         stock_tracked: Set(true),
         allow_order_when_oos: Set(false),
         min_qty: Set(1),
@@ -97,4 +98,28 @@ pub async fn send_json(
         request = request.json(body);
     }
     request.send().await.expect("request sent")
+}
+
+/// Moves a stored product to another seller (what an admin reassignment does).
+pub async fn set_seller(server: &TestServer, product_id: Uuid, seller: UserId) {
+    use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+    product::Entity::update_many()
+        .col_expr(product::Column::SellerId, Expr::value(seller.as_uuid()))
+        .filter(product::Column::Id.eq(product_id))
+        .exec(&server.db().conn)
+        .await
+        .expect("reassign product");
+}
+
+/// Changes how a stored product shows to the public: `status` (`draft`, `published`) and
+/// `admin_status` (`approved`, `rejected`, `blocked`, ...).
+pub async fn set_states(server: &TestServer, product_id: Uuid, status: &str, admin_status: &str) {
+    use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+    product::Entity::update_many()
+        .col_expr(product::Column::Status, Expr::value(status))
+        .col_expr(product::Column::AdminStatus, Expr::value(admin_status))
+        .filter(product::Column::Id.eq(product_id))
+        .exec(&server.db().conn)
+        .await
+        .expect("change product states");
 }

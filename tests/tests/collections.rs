@@ -228,7 +228,58 @@ async fn only_admins_change_collections(backend: Backend) {
     assert_eq!(tree["data"]["collections"][0]["title"], "Shared", "nothing changed");
 }
 
+async fn a_corrupt_cycle_cannot_overflow_the_tree(backend: Backend) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    use souk_storage::entities::collection;
+    let server = TestServer::start(backend).await;
+    let (_, admin) = server.admin().await;
+    let a = create(&server, &admin, json!({"handle": "loop-a", "title": "A"})).await;
+    let b =
+        create(&server, &admin, json!({"handle": "loop-b", "title": "B", "parent_handle": "loop-a"})).await;
+    create(&server, &admin, json!({"handle": "root", "title": "Root"})).await;
+    let a_id: uuid::Uuid = a["id"].as_str().unwrap().parse().unwrap();
+    let b_id: uuid::Uuid = b["id"].as_str().unwrap().parse().unwrap();
+    collection::Entity::update_many()
+        .col_expr(collection::Column::ParentId, Expr::value(b_id))
+        .filter(collection::Column::Id.eq(a_id))
+        .exec(&server.db().conn)
+        .await
+        .unwrap();
+    let tree = server.get("/api/v1/collections", None).await;
+    assert_eq!(tree.status(), 200);
+    assert_eq!(json(tree).await["data"]["collections"][0]["handle"], "root");
+    let one = server.get("/api/v1/collections/loop-a", None).await;
+    assert_eq!(one.status(), 200, "a corrupt cycle still answers");
+    let one = json(one).await;
+    assert_eq!(one["data"]["collection"]["children"][0]["handle"], "loop-b");
+    assert_eq!(
+        one["data"]["collection"]["children"][0]["children"],
+        json!([]),
+        "each collection appears once"
+    );
+}
+
+async fn crossing_moves_cannot_make_a_cycle(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, admin) = server.admin().await;
+    for round in 0..12 {
+        let (x, y) = (format!("x{round}"), format!("y{round}"));
+        create(&server, &admin, json!({"handle": x, "title": "X"})).await;
+        create(&server, &admin, json!({"handle": y, "title": "Y"})).await;
+        let (first, second) = tokio::join!(
+            patch(&server, &admin, &x, json!({"parent_handle": y})),
+            patch(&server, &admin, &y, json!({"parent_handle": x})),
+        );
+        let statuses = [first.status().as_u16(), second.status().as_u16()];
+        assert!(statuses.contains(&200) && statuses.contains(&422), "round {round}: {statuses:?}");
+    }
+    let tree = json(server.get("/api/v1/collections", None).await).await;
+    assert_eq!(tree["data"]["collections"].as_array().unwrap().len(), 12, "every pair kept a root");
+}
+
 on_both_backends!(
+    a_corrupt_cycle_cannot_overflow_the_tree,
+    crossing_moves_cannot_make_a_cycle,
     trees_carry_metadata_and_counts,
     fields_are_validated,
     moves_never_make_cycles_and_parents_stay,

@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::{Alias, Query};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 use souk_kernel::{Role, UserId};
 use souk_storage::entities::{product, variant};
@@ -98,6 +98,7 @@ async fn product_of(server: &TestServer, seller: UserId, listed: bool) -> Uuid {
         compare_price: Set(None),
         sku: Set(None),
         quantity: Set(5),
+        reserved: Set(0),
         stock_tracked: Set(true),
         allow_order_when_oos: Set(false),
         min_qty: Set(1),
@@ -129,6 +130,7 @@ async fn variant_of(server: &TestServer, product_id: Uuid, image: Option<Uuid>) 
         price: Set(3999),
         compare_price: Set(None),
         quantity: Set(2),
+        reserved: Set(0),
         weight_grams: Set(None),
         option_values: Set("[\"Large\"]".into()),
         image_file_id: Set(image),
@@ -531,7 +533,11 @@ async fn unlink_keeps_the_file_and_delete_removes_it_everywhere(backend: Backend
     .await;
     let read = json(server.get(&format!("/api/v1/files/{id}"), Some(&seller)).await).await;
     assert_eq!(read["data"]["file"]["links"], serde_json::json!([]), "the file stays, unlinked");
-    expect_error(server.get(&format!("/api/v1/files/{id}"), None).await, 404, "NOT_FOUND").await;
+    assert_eq!(
+        server.get(&format!("/api/v1/files/{id}"), None).await.status(),
+        200,
+        "still public: it is the image of a variant of a listed product"
+    );
 
     let response = delete(&server, Some(&seller), &format!("/api/v1/files/{id}")).await;
     assert_eq!(response.status(), 200);
@@ -553,7 +559,168 @@ async fn unlink_keeps_the_file_and_delete_removes_it_everywhere(backend: Backend
     assert_eq!(admin_total(&server, &admin).await, 0);
 }
 
+async fn status(server: &TestServer, path: &str, token: Option<&str>) -> u16 {
+    server.get(path, token).await.status().as_u16()
+}
+
+async fn media_follows_what_the_caller_may_see(backend: Backend) {
+    use souk_tests::catalog::set_states;
+    let server = TestServer::start(backend).await;
+    let (_, admin) = server.admin().await;
+    let (seller_id, seller) = user(&server, Role::Seller, "visseller").await;
+    let (buyer_id, buyer) = user(&server, Role::Buyer, "visbuyer").await;
+    let listed = product_of(&server, seller_id, true).await;
+    let draft = product_of(&server, seller_id, false).await;
+    let on = |kind: &str, id: Uuid| {
+        vec![
+            ("fileable_type", kind.to_owned()),
+            ("fileable_id", id.to_string()),
+            ("role", "image".to_owned()),
+        ]
+    };
+    let read = |id: &str| format!("/api/v1/files/{id}");
+    let bytes = |id: &str| format!("/api/v1/files/{id}/content");
+
+    let hidden = uploaded(&server, &seller, "draft.png", png(64), &on("product", draft)).await;
+    let hidden = hidden["id"].as_str().unwrap().to_owned();
+    for path in [read(&hidden), bytes(&hidden)] {
+        assert_eq!(status(&server, &path, None).await, 404, "a draft's image is not public: {path}");
+        assert_eq!(status(&server, &path, Some(&buyer)).await, 404, "{path}");
+        assert_eq!(status(&server, &path, Some(&seller)).await, 200, "{path}");
+        assert_eq!(status(&server, &path, Some(&admin)).await, 200, "{path}");
+    }
+    let draft_variant = variant_of(&server, draft, None).await;
+    let on_variant = uploaded(&server, &seller, "v.png", png(64), &on("variant", draft_variant)).await;
+    assert_eq!(status(&server, &read(on_variant["id"].as_str().unwrap()), None).await, 404);
+
+    let shown = uploaded(&server, &seller, "listed.png", png(64), &on("product", listed)).await;
+    let shown = shown["id"].as_str().unwrap().to_owned();
+    assert_eq!(status(&server, &bytes(&shown), None).await, 200);
+    for (state, admin_state) in [("draft", "approved"), ("published", "rejected"), ("published", "blocked")] {
+        set_states(&server, listed, state, admin_state).await;
+        assert_eq!(status(&server, &bytes(&shown), None).await, 404, "{state}/{admin_state}");
+        assert_eq!(status(&server, &read(&shown), Some(&buyer)).await, 404, "{state}/{admin_state}");
+    }
+    set_states(&server, listed, "published", "approved").await;
+    let gone = product_of(&server, seller_id, true).await;
+    let on_gone = uploaded(&server, &seller, "gone.png", png(64), &on("product", gone)).await;
+    let on_gone = on_gone["id"].as_str().unwrap().to_owned();
+    product::Entity::update_many()
+        .col_expr(product::Column::DeletedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(<product::Column as sea_orm::ColumnTrait>::eq(&product::Column::Id, gone))
+        .exec(&server.db().conn)
+        .await
+        .unwrap();
+    assert_eq!(status(&server, &bytes(&on_gone), None).await, 404, "a deleted product's image is gone");
+
+    // A variant's image is public while the variant's product is.
+    let plain = uploaded(&server, &seller, "plain.png", png(64), &[]).await;
+    let plain: Uuid = plain["id"].as_str().unwrap().parse().unwrap();
+    variant_of(&server, listed, Some(plain)).await;
+    assert_eq!(status(&server, &bytes(&plain.to_string()), None).await, 200, "a variant image");
+    let hidden_plain = uploaded(&server, &seller, "plain2.png", png(64), &[]).await;
+    let hidden_plain: Uuid = hidden_plain["id"].as_str().unwrap().parse().unwrap();
+    variant_of(&server, draft, Some(hidden_plain)).await;
+    assert_eq!(status(&server, &bytes(&hidden_plain.to_string()), None).await, 404);
+
+    // Review photos follow the review.
+    let review = review_by(&server, listed, buyer_id).await;
+    let photo = uploaded(
+        &server,
+        &buyer,
+        "review.png",
+        png(64),
+        &[("fileable_type", "review".to_owned()), ("fileable_id", review.to_string())],
+    )
+    .await;
+    let photo = photo["id"].as_str().unwrap().to_owned();
+    assert_eq!(status(&server, &read(&photo), None).await, 404, "an unpublished review's photo");
+    assert_eq!(status(&server, &read(&photo), Some(&buyer)).await, 200, "the author's own");
+    let publish =
+        Query::update().table(Alias::new("reviews")).value(Alias::new("status"), "published").to_owned();
+    server.db().conn.execute(&publish).await.unwrap();
+    assert_eq!(status(&server, &bytes(&photo), None).await, 200, "a published review's photo");
+
+    // Only the links the caller may see are listed.
+    let both = uploaded(&server, &seller, "both.png", png(64), &on("product", listed)).await;
+    let both_id = both["id"].as_str().unwrap().to_owned();
+    let link = souk_storage::files::LinkRecord {
+        file_id: both_id.parse().unwrap(),
+        fileable_type: "product".into(),
+        fileable_id: draft,
+        role: Some("image".into()),
+        position: 0,
+        alt: None,
+        created_at: Utc::now(),
+    };
+    souk_storage::files::insert_link(&server.db().conn, &link).await.unwrap();
+    let links = |body: Value| -> Vec<String> {
+        body["data"]["file"]["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["fileable_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(links(json(server.get(&read(&both_id), None).await).await), vec![listed.to_string()]);
+    assert_eq!(links(json(server.get(&read(&both_id), Some(&buyer)).await).await), vec![listed.to_string()]);
+    assert_eq!(links(json(server.get(&read(&both_id), Some(&admin)).await).await).len(), 2);
+    assert_eq!(links(json(server.get(&read(&both_id), Some(&seller)).await).await).len(), 2);
+}
+
+async fn gallery_links_need_images_and_room(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (seller_id, seller) = user(&server, Role::Seller, "galleryseller").await;
+    let listed = product_of(&server, seller_id, true).await;
+    let large = variant_of(&server, listed, None).await;
+    let on = |kind: &str, id: Uuid, role: &str| {
+        vec![("fileable_type", kind.to_owned()), ("fileable_id", id.to_string()), ("role", role.to_owned())]
+    };
+    for (kind, id) in [("product", listed), ("variant", large)] {
+        let body = expect_error(
+            upload(&server, Some(&seller), "manual.pdf", pdf(64), &on(kind, id, "image")).await,
+            422,
+            "VALIDATION_FAILED",
+        )
+        .await;
+        assert!(body["errors"]["role"].is_array() && body["errors"]["file"].is_array(), "{kind}: {body}");
+    }
+    uploaded(&server, &seller, "manual.pdf", pdf(64), &on("product", listed, "file")).await;
+    for position in 0..50 {
+        let file = souk_tests::catalog::insert_file(&server, seller_id, "image/png").await;
+        let link = souk_storage::files::LinkRecord {
+            file_id: file,
+            fileable_type: "product".into(),
+            fileable_id: listed,
+            role: Some("image".into()),
+            position: position + 10,
+            alt: None,
+            created_at: Utc::now(),
+        };
+        souk_storage::files::insert_link(&server.db().conn, &link).await.unwrap();
+    }
+    let body = expect_error(
+        upload(&server, Some(&seller), "one-more.png", png(64), &on("product", listed, "image")).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    assert!(field_error(&body, "role").contains("50"), "{body}");
+    uploaded(&server, &seller, "variant.png", png(64), &on("variant", large, "image")).await;
+    uploaded(&server, &seller, "extra.png", png(64), &on("product", listed, "thumbnail")).await;
+    let gallery = souk_storage::entities::file_link::Entity::find()
+        .all(&server.db().conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.fileable_id == listed && l.role.as_deref() == Some("image"))
+        .count();
+    assert_eq!(gallery, 50, "the gallery stays at its limit");
+}
+
 on_both_backends!(
+    media_follows_what_the_caller_may_see,
+    gallery_links_need_images_and_room,
     upload_read_download_and_list,
     types_come_from_the_bytes_and_sizes_are_capped,
     links_check_their_target,

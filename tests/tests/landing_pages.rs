@@ -284,7 +284,79 @@ async fn only_the_seller_or_an_admin_changes_a_page(backend: Backend) {
     expect_error(delete(&server, Some(&admin), listed_id).await, 404, "NOT_FOUND").await;
 }
 
+async fn pages_follow_their_product_to_a_new_seller(backend: Backend) {
+    use souk_tests::catalog::set_seller;
+    let server = TestServer::start(backend).await;
+    let (old, old_token) = server.seller("oldowner").await;
+    let (new, new_token) = server.seller("newowner").await;
+    let draft = insert_product(&server, old.id, "Chair", Listing::Draft).await;
+    let page =
+        make(&server, &old_token, json!({"title": "Chair", "product_id": draft, "cod_type": "popup"})).await;
+    let id = page["id"].as_str().unwrap().to_owned();
+    set_seller(&server, draft, new.id).await;
+
+    let read = server.get(&format!("/api/v1/landing-pages/{id}"), Some(&new_token)).await;
+    assert_eq!(read.status(), 200, "the product's new seller sees the page of its draft");
+    assert_eq!(json(read).await["data"]["landing_page"]["owner_id"], json!(new.id));
+    let mine = json(server.get("/api/v1/landing-pages", Some(&new_token)).await).await;
+    assert_eq!(slugs(&mine), vec!["chair".to_owned()]);
+    let theirs = json(server.get("/api/v1/landing-pages", Some(&old_token)).await).await;
+    assert!(slugs(&theirs).is_empty(), "the old seller lost the page: {theirs}");
+    expect_error(
+        server.get(&format!("/api/v1/landing-pages/{id}"), Some(&old_token)).await,
+        404,
+        "NOT_FOUND",
+    )
+    .await;
+    expect_error(patch(&server, Some(&old_token), &id, json!({"title": "Mine"})).await, 404, "NOT_FOUND")
+        .await;
+    expect_error(delete(&server, Some(&old_token), &id).await, 404, "NOT_FOUND").await;
+
+    let changed = patch(&server, Some(&new_token), &id, json!({"title": "Their chair"})).await;
+    assert_eq!(changed.status(), 200);
+    assert_eq!(json(changed).await["data"]["landing_page"]["owner_id"], json!(new.id));
+    let row = <souk_storage::entities::landing_page::Entity as sea_orm::EntityTrait>::find_by_id(
+        id.parse::<Uuid>().unwrap(),
+    )
+    .one(&server.db().conn)
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(row.owner_id, new.id.as_uuid(), "a write stores the current seller");
+    assert_eq!(delete(&server, Some(&new_token), &id).await.status(), 200);
+}
+
+async fn concurrent_changes_are_not_lost(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (seller, token) = server.seller("raceowner").await;
+    let lamp = insert_product(&server, seller.id, "Lamp", Listing::Listed).await;
+    for round in 0..12 {
+        let page = make(
+            &server,
+            &token,
+            json!({"title": format!("Lamp {round}"), "product_id": lamp, "cod_type": "popup"}),
+        )
+        .await;
+        let id = page["id"].as_str().unwrap();
+        let title = format!("Brighter lamp {round}");
+        let (first, second) = tokio::join!(
+            patch(&server, Some(&token), id, json!({"title": title})),
+            patch(&server, Some(&token), id, json!({"lang": "fr", "cod_type": "embedded"})),
+        );
+        assert_eq!((first.status().as_u16(), second.status().as_u16()), (200, 200), "round {round}");
+        let stored = json(server.get(&format!("/api/v1/landing-pages/{id}"), None).await).await;
+        let stored = &stored["data"]["landing_page"];
+        assert_eq!(
+            (stored["title"].as_str(), stored["lang"].as_str(), stored["cod_type"].as_str()),
+            (Some(title.as_str()), Some("fr"), Some("embedded")),
+            "round {round}: both changes stay"
+        );
+    }
+}
+
 on_both_backends!(
+    pages_follow_their_product_to_a_new_seller,
+    concurrent_changes_are_not_lost,
     sellers_make_pages_for_their_products,
     reads_follow_the_product,
     only_the_seller_or_an_admin_changes_a_page,

@@ -507,7 +507,91 @@ async fn concurrent_changes_to_one_product_all_land(backend: Backend) {
     assert_eq!(count["data"]["count"], 10, "no concurrent change was lost");
 }
 
+async fn stored_images_are_not_checked_again_on_later_changes(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (admin_user, admin) = server.admin().await;
+    let (seller, token) = server.seller("firstshop").await;
+    let (heir, _) = server.seller("heirshop").await;
+    let by_admin = server.stored_image(admin_user.id).await;
+    let sellers = server.stored_image(seller.id).await;
+    let product = create(
+        &server,
+        &admin,
+        json!({"title": "Admin-built lamp", "price": 10, "seller_id": seller.id, "images": [{"file_id": by_admin}, {"file_id": sellers}]}),
+    )
+    .await;
+    let path = format!("/api/v1/products/{}", product["id"].as_str().unwrap());
+    let priced = server.patch_json(&path, Some(&token), &json!({"price": "12"})).await;
+    assert_eq!(priced.status(), 200, "the seller may change a product whose gallery an admin uploaded");
+    let moved = server.patch_json(&path, Some(&admin), &json!({"seller_id": heir.id})).await;
+    assert_eq!(moved.status(), 200, "an admin may hand a product with images to another seller");
+    let values: Vec<String> = (0..5).map(|i| format!("{i}{}", "x".repeat(99))).collect();
+    let options: Vec<_> =
+        (0..5).map(|i| json!({"name": format!("Option {i}"), "values": [values[i]]})).collect();
+    let long = server
+        .post_json("/api/v1/products", Some(&token), &json!({"title": "Long options", "price": 1, "options": options, "variants": [{"values": values}]}))
+        .await;
+    assert_eq!(long.status(), 201, "derived variant titles fit their column");
+    let title = json(long).await["data"]["product"]["variants"][0]["title"].as_str().unwrap().chars().count();
+    assert!(title <= 200, "{title}");
+}
+
+async fn only_sellers_and_admins_may_send_a_product_form(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, buyer) = server.buyer("formbuyer").await;
+    let form = || {
+        reqwest::multipart::Form::new()
+            .text("metadata", json!({"title": "Desk lamp", "price": "25"}).to_string())
+            .part("images[]", reqwest::multipart::Part::bytes(souk_tests::PNG.to_vec()).file_name("lamp.png"))
+    };
+    let anonymous =
+        server.client.post(server.url("/api/v1/products")).multipart(form()).send().await.unwrap();
+    expect_error(anonymous, 401, "UNAUTHENTICATED").await;
+    let by_buyer = server
+        .client
+        .post(server.url("/api/v1/products"))
+        .bearer_auth(&buyer)
+        .multipart(form())
+        .send()
+        .await
+        .unwrap();
+    expect_error(by_buyer, 403, "FORBIDDEN").await;
+    let (_, seller) = server.seller("formshop").await;
+    let mut crowded =
+        reqwest::multipart::Form::new().text("metadata", json!({"title": "Many", "price": "1"}).to_string());
+    for _ in 0..11 {
+        crowded =
+            crowded.part("files[]", reqwest::multipart::Part::bytes(b"%PDF-1.7".to_vec()).file_name("a.pdf"));
+    }
+    let response = server
+        .client
+        .post(server.url("/api/v1/products"))
+        .bearer_auth(&seller)
+        .multipart(crowded)
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, 422, "VALIDATION_FAILED").await;
+    let big = reqwest::multipart::Form::new()
+        .text("metadata", json!({"title": "Huge", "price": "1"}).to_string())
+        .part(
+            "images[]",
+            reqwest::multipart::Part::bytes([souk_tests::PNG, &vec![0u8; 5 * 1024 * 1024]].concat()),
+        );
+    let response = server
+        .client
+        .post(server.url("/api/v1/products"))
+        .bearer_auth(&seller)
+        .multipart(big)
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, 413, "PAYLOAD_TOO_LARGE").await;
+}
+
 on_both_backends!(
+    stored_images_are_not_checked_again_on_later_changes,
+    only_sellers_and_admins_may_send_a_product_form,
     concurrent_changes_to_one_product_all_land,
     sellers_create_products_that_wait_for_moderation,
     updates_merge_variants_and_keep_what_is_omitted,

@@ -280,7 +280,38 @@ async fn authors_and_admins_delete(backend: Backend) {
     expect_error(delete(&server, Some(&admin), again_id).await, 404, "NOT_FOUND").await;
 }
 
+async fn concurrent_changes_are_not_lost(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let seller = server.create_user(Role::Seller, "raceseller").await;
+    let (_, admin) = server.admin().await;
+    for round in 0..12 {
+        let product = insert_product(&server, seller.id, &format!("Lamp {round}"), Listing::Listed).await;
+        let author = server.create_user(Role::Buyer, &format!("racer{round}")).await;
+        let token = server.token_for(author.id, Role::Buyer);
+        let review =
+            write(&server, &token, json!({"product_id": product, "rating": 2, "content": "First take"}))
+                .await;
+        let id = review["id"].as_str().unwrap();
+        let edit = format!("Second take {round}");
+        let (hide, change) = tokio::join!(
+            patch(&server, Some(&admin), id, json!({"status": "hidden"})),
+            patch(&server, Some(&token), id, json!({"content": edit, "rating": 4})),
+        );
+        assert_eq!(hide.status(), 200, "round {round}");
+        let edited = change.status().as_u16();
+        let stored = json(server.get(&format!("/api/v1/reviews/{id}"), Some(&admin)).await).await;
+        let stored = &stored["data"]["review"];
+        assert_eq!(stored["status"], "hidden", "round {round}: the moderation stays: {stored}");
+        match edited {
+            200 => assert_eq!(stored["content"], edit.as_str(), "round {round}: the edit stays: {stored}"),
+            403 => assert_eq!(stored["content"], "First take", "round {round}: {stored}"),
+            other => panic!("round {round}: unexpected {other}"),
+        }
+    }
+}
+
 on_both_backends!(
+    concurrent_changes_are_not_lost,
     buyers_review_visible_products_once,
     reads_follow_status_and_authorship,
     authors_and_admins_delete

@@ -32,6 +32,7 @@ includes that whole day) or Unix seconds. A resource the caller may not see answ
         (name = "profiles", description = "Seller and buyer profiles, seller approval"),
         (name = "categories", description = "The category tree"),
         (name = "products", description = "Products with options, variants, add-ons, trial policies and rental terms"),
+        (name = "orders", description = "Checkout across sellers, orders and their state machine"),
         (name = "files", description = "Uploads, downloads and links of files to products, variants, landing pages, reviews and users"),
         (name = "collections", description = "Curated, ordered product sets in a tree of sub-collections"),
         (name = "reviews", description = "Product reviews by buyers, moderated by admins"),

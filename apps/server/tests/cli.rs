@@ -1,26 +1,15 @@
 //! The `souk` binary as a process: the committed OpenAPI document, migrations, admin creation,
 //! demo seeding, JSON logs with request ids, and graceful shutdown on SIGTERM.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+
 use std::time::{Duration, Instant};
-
-const SECRET: &str = "cli-test-secret-0123456789abcdef0123456789";
-
-fn souk(data_dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_souk"));
-    command
-        .current_dir(data_dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("SOUK_DATA_DIR", data_dir)
-        .env("SOUK_JWT_SECRET", SECRET)
-        .env("SOUK_BIND", "127.0.0.1:0")
-        .env("SOUK_LOG", "info");
-    command
-}
+use support::{SECRET, souk, start_server};
 
 fn committed_openapi() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/openapi.json")
@@ -140,50 +129,6 @@ fn bad_configuration_stops_with_a_message() {
     let output = souk(dir.path()).env("SOUK_BIND", "nowhere").arg("migrate").output().unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("SOUK_BIND"));
-}
-
-struct Server {
-    child: Child,
-    address: String,
-    logs: std::sync::mpsc::Receiver<String>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-#[allow(clippy::zombie_processes, reason = "the child is owned by `Server`, whose drop kills and reaps it")]
-fn start_server(dir: &Path) -> Server {
-    let mut child = souk(dir)
-        .arg("serve")
-        .env("SOUK_LOG_FORMAT", "json")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (sender, logs) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let line =
-            logs.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("server starts");
-        let entry: serde_json::Value =
-            serde_json::from_str(&line).unwrap_or_else(|_| panic!("JSON log line: {line}"));
-        if entry["fields"]["message"] == "souk is serving" {
-            let address = entry["fields"]["address"].as_str().unwrap().to_owned();
-            return Server { child, address, logs };
-        }
-    }
 }
 
 fn admin_token(dir: &Path) -> String {

@@ -50,6 +50,9 @@ pub struct Collection {
 pub trait CollectionRepository: Send + Sync {
     /// Every collection (trees are small enough to load whole).
     async fn all(&self) -> Result<Vec<Collection>, DomainError>;
+    /// Every collection, each row locked until the transaction ends, so a move checks the tree
+    /// no concurrent move is changing (two crossing moves cannot both pass the cycle check).
+    async fn all_for_update(&self) -> Result<Vec<Collection>, DomainError>;
     /// One collection by handle.
     async fn find_by_handle(&self, handle: &str) -> Result<Option<Collection>, DomainError>;
     /// Stores a new collection; a taken handle is a `Conflict`.

@@ -56,11 +56,6 @@ impl FileableType {
             FileableType::User => "user",
         }
     }
-
-    /// Files linked to products and variants are storefront media, readable by anyone.
-    pub fn is_public_media(&self) -> bool {
-        matches!(self, FileableType::Product | FileableType::Variant)
-    }
 }
 
 impl std::fmt::Display for FileableType {
@@ -87,7 +82,8 @@ pub struct LinkRequest {
     pub fileable_type: FileableType,
     /// The object.
     pub fileable_id: Uuid,
-    /// What the file is to the object (`gallery`, `thumbnail`, `licence`, ...).
+    /// What the file is to the object (`image` for a product's gallery, `thumbnail`,
+    /// `licence`, ...).
     pub role: Option<String>,
     /// Position among the object's files; appended at the end when absent.
     pub position: Option<i32>,
@@ -217,17 +213,94 @@ pub fn check_link_target(
     }
 }
 
-/// What access checks need to know about a stored file.
+/// The link role of product gallery images (what the product use cases read as the gallery).
+pub const IMAGE_ROLE: &str = "image";
+
+/// Checks a link with role `image` on a product or variant: the file must be an image, and a
+/// product's gallery takes at most [`crate::product::MAX_IMAGES`] images (`gallery` counts the
+/// product's current gallery links). Other links pass.
+pub fn check_image_link(
+    fileable_type: FileableType,
+    role: Option<&str>,
+    mime_type: &str,
+    gallery: u64,
+) -> Result<(), DomainError> {
+    if role != Some(IMAGE_ROLE) || !matches!(fileable_type, FileableType::Product | FileableType::Variant) {
+        return Ok(());
+    }
+    let mut errors = FieldErrors::new();
+    if !mime_type.starts_with("image/") {
+        errors.add("file", format!("must be an image to be linked with role `{IMAGE_ROLE}`"));
+        errors.add("role", format!("`{IMAGE_ROLE}` needs an image file (JPEG, PNG, WebP or GIF)"));
+    }
+    let max = crate::product::MAX_IMAGES as u64;
+    if fileable_type == FileableType::Product && gallery >= max {
+        errors.add("role", format!("the product already has {max} gallery images, the most it may have"));
+    }
+    errors.into_result()
+}
+
+/// What is known about the object one link of a file points at, for read checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkReach {
+    /// A product, or the product of a linked variant (or of a variant using the file as its image).
+    Product(ProductAccess),
+    /// A review: its author, whether it is published, and its product (`None` when gone).
+    Review {
+        /// The author.
+        author: UserId,
+        /// Published by moderation.
+        published: bool,
+        /// The reviewed product.
+        product: Option<ProductAccess>,
+    },
+    /// A landing page: its product (whose seller owns the page), `None` when gone.
+    LandingPage(Option<ProductAccess>),
+    /// A user.
+    User(UserId),
+    /// Nothing the link could point at (a gone object, or a kind that is not stored).
+    Missing,
+}
+
+impl LinkReach {
+    /// May the actor see the linked object (and so the link)? Admins see everything.
+    pub fn visible_to(&self, actor: &Actor) -> bool {
+        if actor.is_admin() {
+            return true;
+        }
+        match self {
+            LinkReach::Product(product) => product.visible_to(actor),
+            LinkReach::Review { author, published, product } => {
+                actor.user_id() == Some(*author)
+                    || (*published && product.is_some_and(|p| p.visible_to(actor)))
+            }
+            LinkReach::LandingPage(product) => {
+                product.is_some_and(|p| p.owned_by(actor) || (p.listed && !p.deleted))
+            }
+            LinkReach::User(user) => actor.user_id() == Some(*user),
+            LinkReach::Missing => false,
+        }
+    }
+
+    /// Does this link make the file readable by the actor? Media of a product the actor sees,
+    /// and photos of a review the actor sees; other links never publish a file.
+    pub fn publishes_to(&self, actor: &Actor) -> bool {
+        matches!(self, LinkReach::Product(_) | LinkReach::Review { .. }) && self.visible_to(actor)
+    }
+}
+
+/// What access checks need to know about a stored file, for one caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileAccess {
     /// The uploader (`None` once the account is gone).
     pub owner_id: Option<UserId>,
-    /// Linked to a product or variant: storefront media.
+    /// Readable by the caller through a link: media of a product it may see (directly, through
+    /// a variant, or as a variant's image), or a photo of a review it may see.
     pub public: bool,
 }
 
 impl FileAccess {
-    /// The owner and admins see a file; anyone sees storefront media.
+    /// The owner and admins see a file; others only through a link that publishes it to them.
     pub fn visible_to(&self, actor: &Actor) -> bool {
         self.public || self.changeable_by(actor)
     }
@@ -355,7 +428,7 @@ mod tests {
         assert_eq!(LinkFields::default().parse().unwrap(), None);
         let id = Uuid::now_v7();
         let link = LinkFields {
-            role: Some("gallery".into()),
+            role: Some("image".into()),
             order: Some("3".into()),
             alt: Some(" Red lamp ".into()),
             ..fields("product", &id.to_string())
@@ -432,6 +505,60 @@ mod tests {
         assert!(media.visible_to(&Actor::Anonymous) && !media.changeable_by(&other));
         let orphan = FileAccess { owner_id: None, public: false };
         assert!(!orphan.visible_to(&Actor::Anonymous) && orphan.visible_to(&admin));
+    }
+
+    #[test]
+    fn links_publish_files_only_through_visible_objects() {
+        let seller = UserId::new();
+        let owner = Actor::User { id: seller, role: Role::Seller };
+        let buyer_id = UserId::new();
+        let buyer = Actor::User { id: buyer_id, role: Role::Buyer };
+        let admin = Actor::User { id: UserId::new(), role: Role::Admin };
+        let listed = ProductAccess { seller_id: seller, listed: true, deleted: false };
+        let draft = ProductAccess { listed: false, ..listed };
+        let deleted = ProductAccess { deleted: true, ..listed };
+        assert!(LinkReach::Product(listed).publishes_to(&Actor::Anonymous));
+        for hidden in [draft, deleted] {
+            assert!(!LinkReach::Product(hidden).publishes_to(&Actor::Anonymous));
+            assert!(!LinkReach::Product(hidden).publishes_to(&buyer));
+            assert!(LinkReach::Product(hidden).publishes_to(&admin));
+        }
+        assert!(LinkReach::Product(draft).publishes_to(&owner), "sellers see their drafts' media");
+        let review = LinkReach::Review { author: buyer_id, published: true, product: Some(listed) };
+        assert!(review.publishes_to(&Actor::Anonymous));
+        let pending = LinkReach::Review { author: buyer_id, published: false, product: Some(listed) };
+        assert!(!pending.publishes_to(&Actor::Anonymous) && pending.publishes_to(&buyer));
+        let of_draft = LinkReach::Review { author: buyer_id, published: true, product: Some(draft) };
+        assert!(!of_draft.publishes_to(&Actor::Anonymous));
+        let page = LinkReach::LandingPage(Some(listed));
+        assert!(page.visible_to(&Actor::Anonymous) && !page.publishes_to(&Actor::Anonymous));
+        assert!(LinkReach::LandingPage(Some(draft)).visible_to(&owner));
+        assert!(!LinkReach::LandingPage(Some(draft)).visible_to(&buyer));
+        assert!(
+            LinkReach::User(buyer_id).visible_to(&buyer) && !LinkReach::User(buyer_id).visible_to(&owner)
+        );
+        assert!(!LinkReach::Missing.visible_to(&owner) && LinkReach::Missing.visible_to(&admin));
+    }
+
+    #[test]
+    fn gallery_links_need_images_and_room() {
+        let (product, variant) = (FileableType::Product, FileableType::Variant);
+        assert!(check_image_link(product, Some("image"), "image/png", 49).is_ok());
+        assert!(check_image_link(product, Some("file"), "application/pdf", 50).is_ok());
+        assert!(check_image_link(product, None, "application/pdf", 50).is_ok());
+        assert!(check_image_link(FileableType::User, Some("image"), "application/pdf", 50).is_ok());
+        assert!(check_image_link(variant, Some("image"), "image/png", 50).is_ok());
+        let refused = |result: Result<(), DomainError>, fields: &[&str]| match result {
+            Err(DomainError::Validation(errors)) => {
+                for field in fields {
+                    assert!(errors.get(field).is_some(), "{field}: {errors:?}");
+                }
+            }
+            other => panic!("expected a validation error, got {other:?}"),
+        };
+        refused(check_image_link(product, Some("image"), "application/pdf", 0), &["file", "role"]);
+        refused(check_image_link(variant, Some("image"), "application/pdf", 0), &["file", "role"]);
+        refused(check_image_link(product, Some("image"), "image/png", 50), &["role"]);
     }
 
     #[test]

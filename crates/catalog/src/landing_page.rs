@@ -43,7 +43,8 @@ pub const DEFAULT_LANG: &str = "en";
 pub struct LandingPage {
     /// Id.
     pub id: LandingPageId,
-    /// The seller it belongs to (the product's seller).
+    /// The seller it belongs to: always the product's current seller (repositories read it from
+    /// the product, so a product moved to another seller takes its pages along).
     pub owner_id: UserId,
     /// The product it sells.
     pub product_id: Uuid,
@@ -93,8 +94,11 @@ impl std::str::FromStr for LandingPageSort {
 /// Persistence of landing pages.
 #[async_trait]
 pub trait LandingPageRepository: Send + Sync {
-    /// One landing page.
+    /// One landing page, owned by its product's current seller.
     async fn find(&self, id: LandingPageId) -> Result<Option<LandingPage>, DomainError>;
+    /// One landing page like [`LandingPageRepository::find`], its row locked until the
+    /// transaction ends, for a read-modify-write (concurrent changes wait instead of being lost).
+    async fn find_for_update(&self, id: LandingPageId) -> Result<Option<LandingPage>, DomainError>;
     /// Slugs in use that equal `base` or start with `base-`, except the page `except`.
     async fn slugs_like(
         &self,
@@ -107,7 +111,8 @@ pub trait LandingPageRepository: Send + Sync {
     async fn update(&self, page: &LandingPage) -> Result<(), DomainError>;
     /// Deletes a page.
     async fn delete(&self, id: LandingPageId) -> Result<(), DomainError>;
-    /// One page of the landing pages the audience may see, optionally of some products only.
+    /// One page of the landing pages the audience may see (members see those of listed products
+    /// and those of products they sell now), optionally of some products only.
     async fn list(
         &self,
         audience: Audience,

@@ -123,6 +123,8 @@ pub struct Product {
     pub sku: Option<String>,
     /// Units on hand (of a product without variants).
     pub quantity: i64,
+    /// Units held by open orders; only checkout and order changes move it, never a product save.
+    pub reserved: i64,
     /// Whether stock is counted at all.
     pub stock_tracked: bool,
     /// Whether buyers may order when out of stock.
@@ -382,6 +384,7 @@ pub fn blank(seller_id: UserId, currency: Currency, now: DateTime<Utc>) -> Produ
         compare_price: None,
         sku: None,
         quantity: 0,
+        reserved: 0,
         stock_tracked: true,
         allow_order_when_oos: false,
         min_qty: 1,

@@ -119,6 +119,9 @@ pub struct FileFacts {
 pub trait ReviewRepository: Send + Sync {
     /// One review with its images.
     async fn find(&self, id: ReviewId) -> Result<Option<Review>, DomainError>;
+    /// One review with its images, its row locked until the transaction ends, for a
+    /// read-modify-write (concurrent changes wait instead of being lost).
+    async fn find_for_update(&self, id: ReviewId) -> Result<Option<Review>, DomainError>;
     /// Whether the buyer already reviewed the product.
     async fn exists_for(&self, product_id: Uuid, author_id: UserId) -> Result<bool, DomainError>;
     /// Stores a new review and links its images; a second review of the same product by the same

@@ -28,13 +28,19 @@ pub fn is_slug(slug: &str) -> bool {
         && !slug.contains("--")
 }
 
-/// The first of `base`, `base-2`, `base-3`, ... that `taken` does not hold.
+/// The first of `base`, `base-2`, `base-3`, ... that `taken` does not hold, never longer than
+/// [`MAX_SLUG_LEN`] (the base is shortened to make room for the suffix).
 pub fn unique_slug(base: &str, taken: impl Fn(&str) -> bool) -> String {
     if !taken(base) {
         return base.to_owned();
     }
     (2..)
-        .map(|n| format!("{base}-{n}"))
+        .map(|n| {
+            let suffix = format!("-{n}");
+            let room = MAX_SLUG_LEN.saturating_sub(suffix.len());
+            let stem: String = base.chars().take(room).collect();
+            format!("{}{suffix}", stem.trim_end_matches('-'))
+        })
         .find(|candidate| !taken(candidate))
         .unwrap_or_else(|| base.to_owned())
 }
@@ -60,5 +66,9 @@ mod tests {
         let taken = ["lamps", "lamps-2"];
         assert_eq!(unique_slug("lamps", |s| taken.contains(&s)), "lamps-3");
         assert_eq!(unique_slug("chairs", |s| taken.contains(&s)), "chairs");
+        let long = "a".repeat(MAX_SLUG_LEN);
+        let next = unique_slug(&long, |s| s == long);
+        assert_eq!(next.len(), MAX_SLUG_LEN);
+        assert!(next.ends_with("-2") && is_slug(&next), "{next}");
     }
 }

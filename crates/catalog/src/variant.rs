@@ -51,6 +51,8 @@ pub struct Variant {
     pub compare_price: Option<Money>,
     /// Units on hand.
     pub quantity: i64,
+    /// Units held by open orders; only checkout and order changes move it.
+    pub reserved: i64,
     /// Weight in grams.
     pub weight_grams: Option<i64>,
     /// One value per product option, in option order.
@@ -229,6 +231,7 @@ pub fn merge_variants(
                     price: context.default_price,
                     compare_price: None,
                     quantity: 0,
+                    reserved: 0,
                     weight_grams: None,
                     values: Vec::new(),
                     image: None,
@@ -264,8 +267,9 @@ fn apply_variant(
             check_len(errors, &format!("{field}.title"), &variant.title, 1, 200);
         }
         None if variant.title.is_empty() => {
-            variant.title =
+            let derived =
                 if variant.values.is_empty() { "Default".to_owned() } else { variant.values.join(" / ") };
+            variant.title = derived.chars().take(200).collect::<String>().trim_end().to_owned();
         }
         None => {}
     }

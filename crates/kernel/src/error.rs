@@ -100,6 +100,15 @@ pub enum DomainError {
     /// The change conflicts with stored state (duplicate, stale, in flight).
     #[error("{0}")]
     Conflict(String),
+    /// The change conflicts with stored state in the named inputs (lines out of stock, dates
+    /// already booked); answered `409` with the field errors.
+    #[error("{message}")]
+    ConflictIn {
+        /// What conflicts.
+        message: String,
+        /// The inputs at fault.
+        errors: FieldErrors,
+    },
     /// A state machine refused the event.
     #[error("cannot {event} from {from}")]
     InvalidTransition {

@@ -1,6 +1,6 @@
 //! Collection use cases: the public tree, admin creation, moves, deletion and product membership.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use souk_auth::permission::{require, require_admin};
 use souk_catalog::collection::{Metadata, check_fields, check_members, check_metadata, normalize_members};
@@ -60,20 +60,43 @@ pub struct CollectionMembers {
     pub product_ids: Vec<Uuid>,
 }
 
+/// A collection's node with its subtree, built without recursion: each collection appears at most
+/// once, so even a corrupt cycle in the stored parents ends (and deep trees cannot overflow the
+/// stack).
 fn node(
     tree: &CollectionTree,
     counts: &HashMap<CollectionId, u64>,
     collection: &Collection,
 ) -> CollectionNode {
-    CollectionNode {
-        collection: collection.clone(),
-        parent_handle: tree.parent_handle(collection.id).map(str::to_owned),
-        product_count: counts.get(&collection.id).copied().unwrap_or(0),
-        children: tree
-            .children(Some(collection.id))
-            .into_iter()
-            .map(|child| node(tree, counts, child))
-            .collect(),
+    struct Frame<'a> {
+        collection: &'a Collection,
+        pending: std::vec::IntoIter<&'a Collection>,
+        built: Vec<CollectionNode>,
+    }
+    fn frame<'a>(tree: &'a CollectionTree, collection: &'a Collection) -> Frame<'a> {
+        Frame { collection, pending: tree.children(Some(collection.id)).into_iter(), built: Vec::new() }
+    }
+    let mut seen = HashSet::from([collection.id]);
+    let mut stack = vec![frame(tree, collection)];
+    loop {
+        let Some(top) = stack.last_mut() else { unreachable!("the stack holds the root until it is built") };
+        if let Some(child) = top.pending.next() {
+            if seen.insert(child.id) {
+                stack.push(frame(tree, child));
+            }
+            continue;
+        }
+        let Some(done) = stack.pop() else { unreachable!("a frame was just seen") };
+        let built = CollectionNode {
+            collection: done.collection.clone(),
+            parent_handle: tree.parent_handle(done.collection.id).map(str::to_owned),
+            product_count: counts.get(&done.collection.id).copied().unwrap_or(0),
+            children: done.built,
+        };
+        match stack.last_mut() {
+            Some(parent) => parent.built.push(built),
+            None => return built,
+        }
     }
 }
 
@@ -159,7 +182,8 @@ impl Marketplace {
         require(actor, "collection", "update")?;
         let tx = self.db.begin_write().await.map_err(db_error)?;
         let collections = SqlCollections::new(&tx);
-        let tree = CollectionTree::new(collections.all().await?);
+        // Locked (PostgreSQL) so two crossing moves cannot both pass the cycle check.
+        let tree = CollectionTree::new(collections.all_for_update().await?);
         let mut collection = tree.by_handle(handle).cloned().ok_or_else(not_found)?;
         let new_handle = patch.handle.unwrap_or_else(|| collection.handle.clone());
         let title = patch.title.unwrap_or_else(|| collection.title.clone());

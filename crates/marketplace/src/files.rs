@@ -1,17 +1,18 @@
 //! File use cases: upload (with an optional link to the object the file belongs to), list,
 //! read, download, delete and unlink. Any signed-in user uploads; a file is private to its
-//! uploader and admins unless it is linked to a product or variant (storefront media).
+//! uploader and admins, except to callers who may see a product it is media of (linked to the
+//! product or one of its variants, or a variant's image) or a review it is a photo of.
 
 use std::collections::HashMap;
 
 use souk_auth::permission::require;
-use souk_catalog::file::{LinkFields, check_link_target, safe_file_name};
-use souk_catalog::{FileAccess, FileFilter, FileSort, FileableType};
+use souk_catalog::file::{LinkFields, check_image_link, check_link_target, safe_file_name};
+use souk_catalog::{FileFilter, FileSort, FileableType};
 use souk_kernel::{Actor, DomainError, FieldErrors, Page, PageRequest, SortDirection};
 use souk_storage::db_error;
 use souk_storage::files::{
-    FileRecord, LinkRecord, delete_file, delete_link, file_with_access, insert_file, insert_link,
-    link_target, links_of, list_files, new_record, next_position,
+    FileRecord, LinkRecord, delete_file, delete_link, file_with_access, gallery_size, insert_file,
+    insert_link, link_target, links_of, list_files, new_record, next_position, visible_links,
 };
 use uuid::Uuid;
 
@@ -105,6 +106,7 @@ impl Marketplace {
         if let Some(link) = &link {
             let target = link_target(&self.db.conn, link.fileable_type, link.fileable_id).await?;
             check_link_target(actor, link.fileable_type, target)?;
+            check_image_link(link.fileable_type, link.role.as_deref(), mime, 0)?;
         }
         let now = self.clock().now();
         let id = Uuid::now_v7();
@@ -123,6 +125,10 @@ impl Marketplace {
             insert_file(&tx, &file).await.map_err(db_error)?;
             let mut links = Vec::new();
             if let Some(link) = link {
+                if link.fileable_type == FileableType::Product {
+                    let gallery = gallery_size(&tx, link.fileable_id).await?;
+                    check_image_link(link.fileable_type, link.role.as_deref(), mime, gallery)?;
+                }
                 let position = match link.position {
                     Some(position) => position,
                     None => next_position(&tx, link.fileable_type, link.fileable_id).await?,
@@ -171,28 +177,33 @@ impl Marketplace {
         let files = list_files(&self.db.conn, &filter, sort, direction, page).await?;
         let ids: Vec<Uuid> = files.items.iter().map(|f| f.id).collect();
         let mut links: HashMap<Uuid, Vec<LinkRecord>> = HashMap::new();
-        for link in links_of(&self.db.conn, &ids).await? {
+        for link in visible_links(&self.db.conn, actor, links_of(&self.db.conn, &ids).await?).await? {
             links.entry(link.file_id).or_default().push(link);
         }
         Ok(files.map(|file| StoredFile { links: links.remove(&file.id).unwrap_or_default(), file }))
     }
 
-    /// Loads a file the actor may see: its own, any for admins, storefront media for anyone.
-    async fn visible_file(&self, actor: &Actor, id: Uuid) -> Result<(FileRecord, FileAccess), DomainError> {
-        let (file, access) = file_with_access(&self.db.conn, id).await?.ok_or_else(not_found)?;
+    /// Loads a file the actor may see, with the links it may see: its own, any for admins, and
+    /// media of products and photos of reviews the actor may see.
+    async fn visible_file(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<(FileRecord, Vec<LinkRecord>), DomainError> {
+        let (file, access, links) =
+            file_with_access(&self.db.conn, id, actor).await?.ok_or_else(not_found)?;
         if !access.visible_to(actor) {
             return Err(not_found());
         }
         if !access.public {
             require(actor, "file", "browse")?;
         }
-        Ok((file, access))
+        Ok((file, links))
     }
 
-    /// One file with its links.
+    /// One file with the links the actor may see.
     pub async fn get_file(&self, actor: &Actor, id: Uuid) -> Result<StoredFile, DomainError> {
-        let (file, _) = self.visible_file(actor, id).await?;
-        let links = links_of(&self.db.conn, &[id]).await?;
+        let (file, links) = self.visible_file(actor, id).await?;
         Ok(StoredFile { file, links })
     }
 
@@ -208,7 +219,7 @@ impl Marketplace {
     /// A file the actor may change: `404` when it may not see it, `403` when it only may see it.
     async fn changeable_file(&self, actor: &Actor, id: Uuid) -> Result<FileRecord, DomainError> {
         require(actor, "file", "delete")?;
-        let (file, access) = file_with_access(&self.db.conn, id).await?.ok_or_else(not_found)?;
+        let (file, access, _) = file_with_access(&self.db.conn, id, actor).await?.ok_or_else(not_found)?;
         if !access.visible_to(actor) {
             return Err(not_found());
         }

@@ -24,7 +24,11 @@ impl Marketplace {
     pub async fn run_due_jobs(&self) -> Result<Vec<JobRun>, DomainError> {
         self.sync_clock().await?;
         let purged = self.purge_expired_idempotency_keys().await?;
-        Ok(vec![JobRun { name: "purge_expired_idempotency_keys", processed: purged }])
+        let expired = self.expire_unpaid_orders().await?;
+        Ok(vec![
+            JobRun { name: "purge_expired_idempotency_keys", processed: purged },
+            JobRun { name: "expire_unpaid_orders", processed: expired },
+        ])
     }
 
     /// Runs due jobs on request (admin, sandbox mode).

@@ -57,14 +57,20 @@ fn meta(text: Option<String>) -> Option<String> {
     text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
-/// A page the actor may see, or `NotFound`.
+/// A page the actor may see, or `NotFound`. The page belongs to its product's current seller.
+/// With `lock` its row stays locked until the transaction ends (PostgreSQL), so concurrent
+/// changes of it serialize instead of being lost.
 async fn visible_page<C: sea_orm::ConnectionTrait + Send + Sync>(
     conn: &C,
     actor: &Actor,
     id: LandingPageId,
+    lock: bool,
 ) -> Result<LandingPage, DomainError> {
-    let page = SqlLandingPages::new(conn).find(id).await?.ok_or_else(not_found)?;
+    let pages = SqlLandingPages::new(conn);
+    let page = if lock { pages.find_for_update(id).await? } else { pages.find(id).await? };
+    let mut page = page.ok_or_else(not_found)?;
     let product = product_access(conn, page.product_id).await?.ok_or_else(not_found)?;
+    page.owner_id = product.seller_id;
     if page.visible_to(actor, &product) { Ok(page) } else { Err(not_found()) }
 }
 
@@ -145,10 +151,11 @@ impl Marketplace {
         actor: &Actor,
         id: LandingPageId,
     ) -> Result<LandingPage, DomainError> {
-        visible_page(&self.db.conn, actor, id).await
+        visible_page(&self.db.conn, actor, id, false).await
     }
 
-    /// Changes a landing page (its seller, admin).
+    /// Changes a landing page (its product's current seller, admin); the stored owner follows the
+    /// product's seller.
     pub async fn update_landing_page(
         &self,
         actor: &Actor,
@@ -159,7 +166,7 @@ impl Marketplace {
             return Err(DomainError::Unauthenticated);
         }
         let tx = self.db.begin_write().await.map_err(db_error)?;
-        let mut page = visible_page(&tx, actor, id).await?;
+        let mut page = visible_page(&tx, actor, id, true).await?;
         require(actor, "landing_page", "update")?;
         page.check_write(actor)?;
         let meta_description = patch.meta_description.map(meta);
@@ -199,13 +206,13 @@ impl Marketplace {
         Ok(page)
     }
 
-    /// Deletes a landing page (its seller, admin).
+    /// Deletes a landing page (its product's current seller, admin).
     pub async fn delete_landing_page(&self, actor: &Actor, id: LandingPageId) -> Result<(), DomainError> {
         if actor.role().is_none() {
             return Err(DomainError::Unauthenticated);
         }
         let tx = self.db.begin_write().await.map_err(db_error)?;
-        let page = visible_page(&tx, actor, id).await?;
+        let page = visible_page(&tx, actor, id, true).await?;
         require(actor, "landing_page", "delete")?;
         page.check_write(actor)?;
         SqlLandingPages::new(&tx).delete(id).await?;

@@ -10,6 +10,7 @@ pub mod files;
 pub mod idempotency;
 pub mod jobs;
 pub mod landing_pages;
+pub mod orders;
 pub mod product_parts;
 pub mod products;
 pub mod profiles;

@@ -143,6 +143,15 @@ impl Marketplace {
         self.view_of(conn, product).await
     }
 
+    /// Refuses callers who may never create products, before a large body is read.
+    pub fn authorize_product_create(&self, actor: &Actor) -> Result<(), DomainError> {
+        require(actor, "product", "create")?;
+        match actor.role() {
+            Some(Role::Seller | Role::Admin) => Ok(()),
+            _ => Err(DomainError::Forbidden("only sellers and admins create products".into())),
+        }
+    }
+
     /// Creates a product: approved sellers for themselves (starting `waiting` for moderation
     /// unless auto-approval is on), admins for any seller (`seller_id`, approved at once).
     /// Uploads named `images[..]` join the gallery; others are linked as the product's files. All
@@ -150,7 +159,7 @@ impl Marketplace {
     pub async fn create_product(
         &self,
         actor: &Actor,
-        mut request: ProductRequest,
+        request: ProductRequest,
         uploads: Vec<Upload>,
     ) -> Result<ProductView, DomainError> {
         require(actor, "product", "create")?;
@@ -173,9 +182,29 @@ impl Marketplace {
             }
         }
         errors.into_result()?;
+        // The bytes go to the store before the write transaction opens, so a slow store never
+        // holds the database's write lock; they are removed again if the product is refused.
+        if let Err(error) = self.put_all(&pending).await {
+            self.remove_all(&pending).await;
+            return Err(error);
+        }
+        let created = self.create_with_files(actor, request, &mut pending, now).await;
+        if created.is_err() {
+            self.remove_all(&pending).await;
+        }
+        created
+    }
+
+    async fn create_with_files(
+        &self,
+        actor: &Actor,
+        mut request: ProductRequest,
+        pending: &mut [(FileRecord, Vec<u8>, bool)],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<ProductView, DomainError> {
         let tx = self.db.begin_write().await.map_err(db_error)?;
         let seller_id = self.selling_account(&tx, actor, request.seller_id).await?;
-        for (record, _, image) in &mut pending {
+        for (record, _, image) in pending.iter_mut() {
             record.owner_id = Some(seller_id.as_uuid());
             insert_file(&tx, record).await.map_err(db_error)?;
             if *image {
@@ -201,18 +230,15 @@ impl Marketplace {
             link_product_file(&tx, product.id, file, position, now).await?;
         }
         let view = self.view_of(&tx, product).await?;
-        let stored = self.put_all(&pending).await;
-        let committed = match stored {
-            Ok(()) => tx.commit().await.map_err(db_error),
-            Err(error) => Err(error),
-        };
-        if let Err(error) = committed {
-            for (record, _, _) in &pending {
-                let _ = self.files.delete(&record.storage_key).await;
-            }
-            return Err(error);
-        }
+        tx.commit().await.map_err(db_error)?;
         Ok(view)
+    }
+
+    /// Removes the bytes of files whose rows were never committed.
+    async fn remove_all(&self, files: &[(FileRecord, Vec<u8>, bool)]) {
+        for (record, _, _) in files {
+            let _ = self.files.delete(&record.storage_key).await;
+        }
     }
 
     /// Stores the bytes of new files; the caller removes them again if anything fails.
@@ -269,6 +295,12 @@ impl Marketplace {
         }
         let now = self.clock().now();
         let mut errors = FieldErrors::new();
+        let stored_images: Vec<Uuid> = product
+            .images
+            .iter()
+            .map(|i| i.file_id)
+            .chain(product.variants.iter().filter_map(|v| v.image))
+            .collect();
         let slug = apply_input(product, request.fields, creating, &mut errors);
         if let Some(category) = product.category_id
             && SqlCategories::new(conn).find(category).await?.is_none()
@@ -301,7 +333,7 @@ impl Marketplace {
                     .filter_map(|(i, v)| v.image.map(|f| (format!("variants[{i}].image"), f))),
             )
             .collect();
-        for (field, file) in images {
+        for (field, file) in images.into_iter().filter(|(_, file)| !stored_images.contains(file)) {
             self.check_image_file(conn, actor, product.seller_id, &field, file, &mut errors).await?;
         }
         let currency = product.currency();
@@ -444,6 +476,7 @@ impl Marketplace {
         reason: Option<String>,
     ) -> Result<ProductView, DomainError> {
         require_admin(actor)?;
+        require(actor, "product", "update")?;
         let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
         if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
             return Err(DomainError::invalid("reason", "must be at most 500 characters"));

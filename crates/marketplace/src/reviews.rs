@@ -40,13 +40,17 @@ fn not_found() -> DomainError {
     DomainError::NotFound { resource: "review" }
 }
 
-/// A review the actor may see, or `NotFound`.
+/// A review the actor may see, or `NotFound`; with `lock` its row stays locked until the
+/// transaction ends (PostgreSQL), so concurrent changes of it serialize instead of being lost.
 async fn visible_review<C: sea_orm::ConnectionTrait + Send + Sync>(
     conn: &C,
     actor: &Actor,
     id: ReviewId,
+    lock: bool,
 ) -> Result<Review, DomainError> {
-    let review = SqlReviews::new(conn).find(id).await?.ok_or_else(not_found)?;
+    let reviews = SqlReviews::new(conn);
+    let review = if lock { reviews.find_for_update(id).await? } else { reviews.find(id).await? };
+    let review = review.ok_or_else(not_found)?;
     let product = product_access(conn, review.product_id).await?.ok_or_else(not_found)?;
     if review.visible_to(actor, &product) { Ok(review) } else { Err(not_found()) }
 }
@@ -104,7 +108,7 @@ impl Marketplace {
 
     /// One review the actor may see; any other is `NotFound` (public).
     pub async fn get_review(&self, actor: &Actor, id: ReviewId) -> Result<Review, DomainError> {
-        visible_review(&self.db.conn, actor, id).await
+        visible_review(&self.db.conn, actor, id, false).await
     }
 
     /// Moderates (admin: `status`) or edits (author: `rating`, `content`) a review.
@@ -118,7 +122,7 @@ impl Marketplace {
             return Err(DomainError::Unauthenticated);
         }
         let tx = self.db.begin_write().await.map_err(db_error)?;
-        let mut review = visible_review(&tx, actor, id).await?;
+        let mut review = visible_review(&tx, actor, id, true).await?;
         require(actor, "review", "update")?;
         review.apply(actor, patch, self.clock().now())?;
         SqlReviews::new(&tx).update(&review).await?;
@@ -132,7 +136,7 @@ impl Marketplace {
             return Err(DomainError::Unauthenticated);
         }
         let tx = self.db.begin_write().await.map_err(db_error)?;
-        let review = visible_review(&tx, actor, id).await?;
+        let review = visible_review(&tx, actor, id, true).await?;
         require(actor, "review", "delete")?;
         review.check_delete(actor)?;
         SqlReviews::new(&tx).delete(id).await?;

@@ -1,5 +1,12 @@
-//! The orders domain of Souk: checkout across sellers, orders and their lines, the order state machine, customers, coupons and export.
+//! The orders domain of Souk: checkout across sellers, orders and their lines, the order state
+//! machine, customers, coupons and export.
 //!
 //! Pure types and rules over repository traits, free of HTTP and SQL, so other Rust services can
-//! link it directly. Its rules arrive with the orders API; the crate exists now so the workspace
-//! and its dependency rule are in place.
+//! link it directly.
+
+pub mod checkout;
+pub mod order;
+pub mod status;
+
+pub use order::{Address, Order, OrderId, OrderLine};
+pub use status::{Effect, OrderStatus, Party, Transition, TransitionContext, allowed, transition};

@@ -5,7 +5,8 @@ use std::collections::{HashMap, HashSet};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use souk_catalog::collection::Metadata;
 use souk_catalog::{Collection, CollectionId, CollectionRepository};
@@ -67,6 +68,15 @@ fn to_row(c: &Collection) -> Result<ActiveModel, DomainError> {
 impl<C: ConnectionTrait + Send + Sync> CollectionRepository for SqlCollections<'_, C> {
     async fn all(&self) -> Result<Vec<Collection>, DomainError> {
         Entity::find().all(self.conn).await.map_err(db_error)?.into_iter().map(to_domain).collect()
+    }
+
+    async fn all_for_update(&self) -> Result<Vec<Collection>, DomainError> {
+        let mut query = Entity::find().order_by_asc(Column::Id);
+        // SQLite rejects FOR UPDATE; its write transactions take the database lock up front.
+        if self.conn.get_database_backend() == DbBackend::Postgres {
+            query = query.lock_exclusive();
+        }
+        query.all(self.conn).await.map_err(db_error)?.into_iter().map(to_domain).collect()
     }
 
     async fn find_by_handle(&self, handle: &str) -> Result<Option<Collection>, DomainError> {

@@ -1,19 +1,24 @@
 //! Metadata of stored files and their links to other objects (the bytes live in the file
 //! store), plus the ownership facts a link checks against.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Order, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use souk_catalog::{FileAccess, FileFilter, FileSort, FileableType, LinkTarget, MimePattern};
-use souk_kernel::{DomainError, Page, PageRequest, SortDirection, UserId};
+use souk_catalog::file::{IMAGE_ROLE, LinkReach};
+use souk_catalog::{
+    FileAccess, FileFilter, FileSort, FileableType, LinkTarget, MimePattern, ProductAccess, ReviewStatus,
+};
+use souk_kernel::{Actor, DomainError, Page, PageRequest, SortDirection, UserId};
 use uuid::Uuid;
 
 use crate::db::{db_error, page_of};
 use crate::entities::file::{ActiveModel, Column, Entity, Model};
-use crate::entities::{file_link, user, variant};
+use crate::entities::{file_link, landing_page, product, review, user, variant};
 use crate::products::product_access;
 
 /// A stored file's metadata.
@@ -60,23 +65,168 @@ pub fn new_record(
     }
 }
 
-/// A file with the facts its access checks need, or `None` when it does not exist.
+/// The access facts of products, each read once per call.
+#[derive(Debug, Default)]
+struct Products(HashMap<Uuid, Option<ProductAccess>>);
+
+impl Products {
+    async fn get(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        id: Uuid,
+    ) -> Result<Option<ProductAccess>, DomainError> {
+        if let Some(known) = self.0.get(&id) {
+            return Ok(*known);
+        }
+        let access = product_access(conn, id).await?;
+        self.0.insert(id, access);
+        Ok(access)
+    }
+}
+
+/// The product a variant belongs to, if the variant exists.
+async fn product_of_variant(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Uuid>, DomainError> {
+    variant::Entity::find_by_id(id)
+        .select_only()
+        .column(variant::Column::ProductId)
+        .into_tuple()
+        .one(conn)
+        .await
+        .map_err(db_error)
+}
+
+/// The product a landing page sells, if the page exists.
+async fn product_of_page(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Uuid>, DomainError> {
+    landing_page::Entity::find_by_id(id)
+        .select_only()
+        .column(landing_page::Column::ProductId)
+        .into_tuple()
+        .one(conn)
+        .await
+        .map_err(db_error)
+}
+
+async fn reach_of(
+    conn: &impl ConnectionTrait,
+    products: &mut Products,
+    link: &LinkRecord,
+) -> Result<LinkReach, DomainError> {
+    let product = |access: Option<ProductAccess>| access.map_or(LinkReach::Missing, LinkReach::Product);
+    let id = link.fileable_id;
+    Ok(match link.fileable_type.parse::<FileableType>() {
+        Ok(FileableType::Product) => product(products.get(conn, id).await?),
+        Ok(FileableType::Variant) => match product_of_variant(conn, id).await? {
+            Some(product_id) => product(products.get(conn, product_id).await?),
+            None => LinkReach::Missing,
+        },
+        Ok(FileableType::Review) => {
+            let row: Option<(Uuid, Uuid, String)> = review::Entity::find_by_id(id)
+                .select_only()
+                .column(review::Column::ProductId)
+                .column(review::Column::AuthorId)
+                .column(review::Column::Status)
+                .into_tuple()
+                .one(conn)
+                .await
+                .map_err(db_error)?;
+            match row {
+                Some((product_id, author, status)) => LinkReach::Review {
+                    author: UserId(author),
+                    published: status == ReviewStatus::Published.as_str(),
+                    product: products.get(conn, product_id).await?,
+                },
+                None => LinkReach::Missing,
+            }
+        }
+        Ok(FileableType::LandingPage) => match product_of_page(conn, id).await? {
+            Some(product_id) => LinkReach::LandingPage(products.get(conn, product_id).await?),
+            None => LinkReach::Missing,
+        },
+        Ok(FileableType::User) => LinkReach::User(UserId(id)),
+        Ok(FileableType::Return) | Err(_) => LinkReach::Missing,
+    })
+}
+
+/// The links among these that the actor may see (their object is visible to it), in order.
+pub async fn visible_links(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    links: Vec<LinkRecord>,
+) -> Result<Vec<LinkRecord>, DomainError> {
+    if actor.is_admin() {
+        return Ok(links);
+    }
+    let mut products = Products::default();
+    let mut visible = Vec::with_capacity(links.len());
+    for link in links {
+        if reach_of(conn, &mut products, &link).await?.visible_to(actor) {
+            visible.push(link);
+        }
+    }
+    Ok(visible)
+}
+
+/// A file with the facts its access checks need for this actor and the links the actor may see,
+/// or `None` when it does not exist. The file is public to the actor when a link publishes it
+/// (media of a product the actor sees, directly or through a variant; a photo of a review the
+/// actor sees) or when it is the image of a variant of a product the actor sees.
 pub async fn file_with_access(
     conn: &impl ConnectionTrait,
     id: Uuid,
-) -> Result<Option<(FileRecord, FileAccess)>, DomainError> {
+    actor: &Actor,
+) -> Result<Option<(FileRecord, FileAccess, Vec<LinkRecord>)>, DomainError> {
     let Some(file) = find_file(conn, id).await.map_err(db_error)? else { return Ok(None) };
-    let public_types =
-        FileableType::ALL.into_iter().filter(FileableType::is_public_media).map(|t| t.as_str());
-    let public = file_link::Entity::find()
-        .filter(file_link::Column::FileId.eq(id))
-        .filter(file_link::Column::FileableType.is_in(public_types))
-        .one(conn)
-        .await
-        .map_err(db_error)?
-        .is_some();
+    let mut products = Products::default();
+    let mut public = false;
+    let mut visible = Vec::new();
+    for link in links_of(conn, &[id]).await? {
+        let reach = reach_of(conn, &mut products, &link).await?;
+        public |= reach.publishes_to(actor);
+        if reach.visible_to(actor) {
+            visible.push(link);
+        }
+    }
+    if !public {
+        let owners: Vec<Uuid> = variant::Entity::find()
+            .select_only()
+            .column(variant::Column::ProductId)
+            .filter(variant::Column::ImageFileId.eq(id))
+            .into_tuple()
+            .all(conn)
+            .await
+            .map_err(db_error)?;
+        for product_id in owners {
+            if products.get(conn, product_id).await?.is_some_and(|p| p.visible_to(actor)) {
+                public = true;
+                break;
+            }
+        }
+    }
     let access = FileAccess { owner_id: file.owner_id.map(UserId), public };
-    Ok(Some((file, access)))
+    Ok(Some((file, access, visible)))
+}
+
+/// How many gallery images (links with role `image`) a product has. On PostgreSQL the product
+/// row is locked first, so concurrent gallery links count each other; SQLite write
+/// transactions are exclusive already.
+pub async fn gallery_size(conn: &impl ConnectionTrait, product_id: Uuid) -> Result<u64, DomainError> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        let _: Option<Uuid> = product::Entity::find_by_id(product_id)
+            .select_only()
+            .column(product::Column::Id)
+            .lock_exclusive()
+            .into_tuple()
+            .one(conn)
+            .await
+            .map_err(db_error)?;
+    }
+    file_link::Entity::find()
+        .filter(file_link::Column::FileableType.eq(FileableType::Product.as_str()))
+        .filter(file_link::Column::FileableId.eq(product_id))
+        .filter(file_link::Column::Role.eq(IMAGE_ROLE))
+        .count(conn)
+        .await
+        .map_err(db_error)
 }
 
 /// Records a link (a second link of the same file to the same object is a `Conflict`).
@@ -245,19 +395,10 @@ pub async fn link_target(
         |access: Option<souk_catalog::ProductAccess>| access.map_or(LinkTarget::Missing, LinkTarget::Product);
     Ok(match fileable_type {
         FileableType::Product => product(product_access(conn, fileable_id).await?),
-        FileableType::Variant => {
-            let product_id: Option<Uuid> = variant::Entity::find_by_id(fileable_id)
-                .select_only()
-                .column(variant::Column::ProductId)
-                .into_tuple()
-                .one(conn)
-                .await
-                .map_err(db_error)?;
-            match product_id {
-                Some(product_id) => product(product_access(conn, product_id).await?),
-                None => LinkTarget::Missing,
-            }
-        }
+        FileableType::Variant => match product_of_variant(conn, fileable_id).await? {
+            Some(product_id) => product(product_access(conn, product_id).await?),
+            None => LinkTarget::Missing,
+        },
         FileableType::User => {
             let id: Option<Uuid> = user::Entity::find_by_id(fileable_id)
                 .select_only()
@@ -268,9 +409,11 @@ pub async fn link_target(
                 .map_err(db_error)?;
             owned(id)
         }
-        FileableType::LandingPage => {
-            owned(owner_column(conn, "landing_pages", "owner_id", fileable_id).await?)
-        }
+        // A page belongs to its product's current seller.
+        FileableType::LandingPage => match product_of_page(conn, fileable_id).await? {
+            Some(product_id) => owned(product_access(conn, product_id).await?.map(|p| p.seller_id.as_uuid())),
+            None => LinkTarget::Missing,
+        },
         FileableType::Review => owned(owner_column(conn, "reviews", "author_id", fileable_id).await?),
         FileableType::Return => LinkTarget::Missing,
     })

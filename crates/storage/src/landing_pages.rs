@@ -1,11 +1,12 @@
 //! [`LandingPageRepository`] on sea-orm.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
-use sea_orm::sea_query::Condition;
+use sea_orm::sea_query::{Condition, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use souk_catalog::landing_page::LandingPageSort;
 use souk_catalog::{Audience, CodType, LandingPage, LandingPageId, LandingPageRepository};
@@ -15,6 +16,7 @@ use uuid::Uuid;
 use crate::audience::visible_products;
 use crate::db::{db_error, page_of};
 use crate::entities::landing_page::{ActiveModel, Column, Entity, Model};
+use crate::entities::product;
 
 /// Landing pages stored through any connection or transaction.
 #[derive(Debug)]
@@ -59,23 +61,73 @@ fn to_row(p: &LandingPage) -> ActiveModel {
     }
 }
 
+/// Pages of listed products, and for a signed-in member those of products it sells now.
 fn audience_condition(audience: Audience) -> Condition {
     match audience {
         Audience::Everything => Condition::all(),
         Audience::Member { user } => {
             let mut visible = Condition::any().add(Column::ProductId.in_subquery(visible_products(None)));
             if let Some(user) = user {
-                visible = visible.add(Column::OwnerId.eq(user.as_uuid()));
+                let sold = Query::select()
+                    .column(product::Column::Id)
+                    .from(product::Entity)
+                    .and_where(product::Column::SellerId.eq(user.as_uuid()))
+                    .to_owned();
+                visible = visible.add(Column::ProductId.in_subquery(sold));
             }
             visible
         }
     }
 }
 
+/// Sets each page's owner to its product's current seller (the stored `owner_id` may predate a
+/// move of the product to another seller).
+async fn with_current_owners(
+    conn: &impl ConnectionTrait,
+    mut pages: Vec<LandingPage>,
+) -> Result<Vec<LandingPage>, DomainError> {
+    let ids: HashSet<Uuid> = pages.iter().map(|p| p.product_id).collect();
+    if ids.is_empty() {
+        return Ok(pages);
+    }
+    let rows: Vec<(Uuid, Uuid)> = product::Entity::find()
+        .select_only()
+        .column(product::Column::Id)
+        .column(product::Column::SellerId)
+        .filter(product::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(conn)
+        .await
+        .map_err(db_error)?;
+    let sellers: HashMap<Uuid, Uuid> = rows.into_iter().collect();
+    for page in &mut pages {
+        if let Some(seller) = sellers.get(&page.product_id) {
+            page.owner_id = UserId(*seller);
+        }
+    }
+    Ok(pages)
+}
+
+impl<C: ConnectionTrait> SqlLandingPages<'_, C> {
+    async fn load(&self, id: LandingPageId, lock: bool) -> Result<Option<LandingPage>, DomainError> {
+        let mut query = Entity::find_by_id(id.as_uuid());
+        // SQLite rejects FOR UPDATE; its write transactions take the database lock up front.
+        if lock && self.conn.get_database_backend() == DbBackend::Postgres {
+            query = query.lock_exclusive();
+        }
+        let Some(row) = query.one(self.conn).await.map_err(db_error)? else { return Ok(None) };
+        Ok(with_current_owners(self.conn, vec![to_domain(row)?]).await?.pop())
+    }
+}
+
 #[async_trait]
 impl<C: ConnectionTrait + Send + Sync> LandingPageRepository for SqlLandingPages<'_, C> {
     async fn find(&self, id: LandingPageId) -> Result<Option<LandingPage>, DomainError> {
-        Entity::find_by_id(id.as_uuid()).one(self.conn).await.map_err(db_error)?.map(to_domain).transpose()
+        self.load(id, false).await
+    }
+
+    async fn find_for_update(&self, id: LandingPageId) -> Result<Option<LandingPage>, DomainError> {
+        self.load(id, true).await
     }
 
     async fn slugs_like(
@@ -127,6 +179,8 @@ impl<C: ConnectionTrait + Send + Sync> LandingPageRepository for SqlLandingPages
             query = query.filter(Column::ProductId.is_in(product_ids.iter().copied()));
         }
         let query = query.order_by(column, order.clone()).order_by(Column::Id, order);
-        page_of(self.conn, query, page, to_domain).await
+        let mut pages = page_of(self.conn, query, page, to_domain).await?;
+        pages.items = with_current_owners(self.conn, std::mem::take(&mut pages.items)).await?;
+        Ok(pages)
     }
 }

@@ -12,6 +12,7 @@ pub mod entities;
 pub mod files;
 pub mod idempotency;
 pub mod landing_pages;
+pub mod orders;
 pub mod platform_clock;
 mod product_query;
 pub mod products;

@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use souk_catalog::product::{Location, ProductImage, Property};
 use souk_catalog::terms::penalty_from_stored;
@@ -125,6 +126,7 @@ fn product_row(p: &Product) -> product::ActiveModel {
         compare_price: Set(p.compare_price.map(|m| m.minor())),
         sku: Set(p.sku.clone()),
         quantity: Set(p.quantity),
+        reserved: NotSet,
         stock_tracked: Set(p.stock_tracked),
         allow_order_when_oos: Set(p.allow_order_when_oos),
         min_qty: Set(p.min_qty),
@@ -258,6 +260,7 @@ fn assemble(row: product::Model, children: &mut Children) -> Result<Product, Dom
                 price: money(v.price),
                 compare_price: v.compare_price.map(money),
                 quantity: v.quantity,
+                reserved: v.reserved,
                 weight_grams: v.weight_grams,
                 values: values_of(&v.option_values, "variants.option_values")?,
                 image: v.image_file_id,
@@ -324,6 +327,7 @@ fn assemble(row: product::Model, children: &mut Children) -> Result<Product, Dom
         compare_price: row.compare_price.map(money),
         sku: row.sku,
         quantity: row.quantity,
+        reserved: row.reserved,
         stock_tracked: row.stock_tracked,
         allow_order_when_oos: row.allow_order_when_oos,
         min_qty: row.min_qty,
@@ -364,6 +368,7 @@ fn variant_row(v: &Variant, index: usize) -> variant::ActiveModel {
         price: Set(v.price.minor()),
         compare_price: Set(v.compare_price.map(|m| m.minor())),
         quantity: Set(v.quantity),
+        reserved: NotSet,
         weight_grams: Set(v.weight_grams),
         option_values: Set(values_json(&v.values)),
         image_file_id: Set(v.image),

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use sea_orm::sea_query::{Condition, Expr, Func};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use souk_catalog::review::{FileFacts, ReviewFilter, ReviewSort, summarize};
 use souk_catalog::{Audience, RatingSummary, Review, ReviewId, ReviewRepository, ReviewStatus};
@@ -122,10 +122,14 @@ fn filter_condition(filter: &ReviewFilter) -> Condition {
     condition
 }
 
-#[async_trait]
-impl<C: ConnectionTrait + Send + Sync> ReviewRepository for SqlReviews<'_, C> {
-    async fn find(&self, id: ReviewId) -> Result<Option<Review>, DomainError> {
-        let Some(row) = Entity::find_by_id(id.as_uuid()).one(self.conn).await.map_err(db_error)? else {
+impl<C: ConnectionTrait> SqlReviews<'_, C> {
+    async fn load(&self, id: ReviewId, lock: bool) -> Result<Option<Review>, DomainError> {
+        let mut query = Entity::find_by_id(id.as_uuid());
+        // SQLite rejects FOR UPDATE; its write transactions take the database lock up front.
+        if lock && self.conn.get_database_backend() == DbBackend::Postgres {
+            query = query.lock_exclusive();
+        }
+        let Some(row) = query.one(self.conn).await.map_err(db_error)? else {
             return Ok(None);
         };
         let mut review = to_domain(row)?;
@@ -134,6 +138,17 @@ impl<C: ConnectionTrait + Send + Sync> ReviewRepository for SqlReviews<'_, C> {
             .remove(&review.id.as_uuid())
             .unwrap_or_default();
         Ok(Some(review))
+    }
+}
+
+#[async_trait]
+impl<C: ConnectionTrait + Send + Sync> ReviewRepository for SqlReviews<'_, C> {
+    async fn find(&self, id: ReviewId) -> Result<Option<Review>, DomainError> {
+        self.load(id, false).await
+    }
+
+    async fn find_for_update(&self, id: ReviewId) -> Result<Option<Review>, DomainError> {
+        self.load(id, true).await
     }
 
     async fn exists_for(&self, product_id: Uuid, author_id: UserId) -> Result<bool, DomainError> {

@@ -193,6 +193,9 @@ impl From<DomainError> for ApiError {
             }
             DomainError::Forbidden(message) => ApiError::new(ErrorCode::Forbidden, message),
             DomainError::Conflict(message) => ApiError::new(ErrorCode::Conflict, message),
+            DomainError::ConflictIn { message, errors } => {
+                ApiError { errors: Some(errors), ..ApiError::new(ErrorCode::Conflict, message) }
+            }
             DomainError::Refused { code, message } => {
                 let code = match code {
                     "EMAIL_NOT_VERIFIED" => ErrorCode::EmailNotVerified,

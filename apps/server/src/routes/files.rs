@@ -31,8 +31,9 @@ pub struct FileLinkDto {
     pub fileable_type: String,
     /// The object.
     pub fileable_id: Uuid,
-    /// What the file is to the object (`gallery`, `thumbnail`, ...), if given.
-    #[schema(example = "gallery")]
+    /// What the file is to the object (`image` for a product's gallery, `thumbnail`, ...), if
+    /// given.
+    #[schema(example = "image")]
     pub role: Option<String>,
     /// Position among the object's files (from 0).
     pub order: i32,
@@ -67,7 +68,7 @@ pub struct FileDto {
     /// A smaller preview; Souk does not generate thumbnails yet, so this is always `null`.
     #[schema(value_type = Option<String>)]
     pub thumbnail: Option<String>,
-    /// Everywhere the file is linked, oldest first.
+    /// Everywhere the file is linked that the caller may see (admins: every link), oldest first.
     pub links: Vec<FileLinkDto>,
 }
 
@@ -125,7 +126,10 @@ pub struct UploadForm {
     fileable_type: Option<String>,
     /// The object to link to (required with `fileable_type`).
     fileable_id: Option<Uuid>,
-    /// What the file is to the object: 1 to 32 of `a-z`, `0-9`, `_`, `-` (e.g. `gallery`).
+    /// What the file is to the object: 1 to 32 of `a-z`, `0-9`, `_`, `-`. `image` on a product
+    /// puts the file in the product's gallery (what product reads show as `images`); `image` on a
+    /// product or variant needs an image file (`422` on `file` and `role` otherwise), and a
+    /// product takes at most 50 gallery images (`422` on `role` beyond).
     #[schema(pattern = "^[a-z0-9_-]{1,32}$")]
     role: Option<String>,
     /// Position among the object's files; after the last one when absent.
@@ -225,7 +229,9 @@ async fn read_upload(mut form: Multipart) -> Result<NewFile, ApiError> {
 /// in the same step: a product (or a variant's product) must be the caller's own, a user must be
 /// the caller, a landing page or review must be the caller's (admins may link to anything that
 /// exists); an unknown or invisible target is `422` on `fileable_id`, one the caller may see but
-/// not change is `403`, and a refused link stores nothing. Requires: any signed-in user.
+/// not change is `403`. Role `image` on a product or variant needs an image file (`422` on `file`
+/// and `role`), and adds to a product's gallery only while it has fewer than 50 images (`422` on
+/// `role`). A refused link stores nothing. Requires: any signed-in user.
 /// Permission: `file:upload`.
 #[utoipa::path(
     tag = "files",
@@ -240,7 +246,7 @@ async fn read_upload(mut form: Multipart) -> Result<NewFile, ApiError> {
         (status = 409, description = "A request with this Idempotency-Key is in flight", body = ErrorBody),
         (status = 413, description = "An image over 5 MiB, another file over 50 MiB, or a text part over 4 KiB", body = ErrorBody),
         (status = 415, description = "The body is not multipart/form-data", body = ErrorBody),
-        (status = 422, description = "Missing or unaccepted file type, invalid link fields, `return` as fileable_type, or an unknown link target", body = ErrorBody),
+        (status = 422, description = "Missing or unaccepted file type, invalid link fields, `return` as fileable_type, an unknown link target, role `image` on a product or variant with a file that is not an image, or a product gallery already holding 50 images", body = ErrorBody),
         (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
@@ -301,7 +307,8 @@ pub struct FileListQuery {
     to: Option<String>,
 }
 
-/// Lists files, newest first: the caller's own uploads, or every file for admins.
+/// Lists files, newest first: the caller's own uploads, or every file for admins. Each file's
+/// `links` holds only the links to objects the caller may see.
 /// Requires: any signed-in user. Permission: `file:browse`.
 #[utoipa::path(
     tag = "files",
@@ -339,9 +346,13 @@ pub async fn list_files(
     Ok(web::Json(FileListResponse::new(files.map(FileDto::from))))
 }
 
-/// One file with its links. The uploader and admins see any file; a file linked to a product or
-/// variant is storefront media and anyone, signed in or not, may read it. Others get `404`.
-/// Permission: `file:browse` (not needed for storefront media).
+/// One file with the links the caller may see (links to objects it cannot see are left out;
+/// admins see every link). The uploader and admins see any file; anyone else, signed in or not,
+/// sees a file only while it is media of a product visible to them (linked to the product or to
+/// one of its variants, or a variant's image) or a photo of a review visible to them (a
+/// published review of a visible product, or their own). Images of draft, rejected, blocked or
+/// deleted products are `404` to the public. Others get `404`.
+/// Permission: `file:browse` (not needed for files visible through a product or review).
 #[utoipa::path(
     tag = "files",
     params(("id" = Uuid, Path, description = "File id")),
@@ -394,9 +405,11 @@ pub fn content_disposition(name: &str, mime: &str) -> String {
 /// Downloads a file's bytes with the type judged at upload (`Content-Type`), `Content-Length`,
 /// a `Content-Disposition` carrying a safe file name (`inline` for images, audio and video,
 /// `attachment` otherwise) and `X-Content-Type-Options: nosniff`. Who may download is who may
-/// read the file: the uploader, admins, and anyone for storefront media (files linked to a
-/// product or variant). Others get `404`. Permission: `file:browse` (not needed for storefront
-/// media).
+/// read the file: the uploader, admins, and anyone the file is visible to through a product (its
+/// media, a variant's media or a variant's image, while the product is visible to them) or a
+/// review (a published review of a visible product, or their own). Images of draft, rejected,
+/// blocked or deleted products are `404` to the public, as is anything else not visible.
+/// Permission: `file:browse` (not needed for files visible through a product or review).
 #[utoipa::path(
     tag = "files",
     params(("id" = Uuid, Path, description = "File id")),

@@ -211,6 +211,7 @@ pub struct CreateLandingPageRequest {
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
         (status = 403, description = "Not a seller or admin, or another seller's product", body = ErrorBody),
         (status = 409, description = "Slug taken, or a request with this Idempotency-Key in flight", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 422, description = "Invalid fields or unknown product", body = ErrorBody),
         (status = 429, description = "Rate limited", body = ErrorBody),
@@ -268,9 +269,10 @@ pub struct UpdateLandingPageRequest {
         (status = 200, description = "The changed landing page", body = LandingPageResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
-        (status = 403, description = "Not the page's seller or an admin", body = ErrorBody),
+        (status = 403, description = "Not the current seller of the page's product, or an admin", body = ErrorBody),
         (status = 404, description = "No such landing page, or not visible to the caller", body = ErrorBody),
         (status = 409, description = "Slug taken", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 422, description = "Invalid fields or unknown product", body = ErrorBody),
         (status = 429, description = "Rate limited", body = ErrorBody),
@@ -304,7 +306,7 @@ pub async fn update_landing_page(
     responses(
         (status = 200, description = "Deleted", body = MessageResponse),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
-        (status = 403, description = "Not the page's seller or an admin", body = ErrorBody),
+        (status = 403, description = "Not the current seller of the page's product, or an admin", body = ErrorBody),
         (status = 404, description = "No such landing page, or not visible to the caller", body = ErrorBody),
         (status = 429, description = "Rate limited", body = ErrorBody),
     )

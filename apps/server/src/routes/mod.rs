@@ -7,6 +7,7 @@ pub mod files;
 pub mod landing_pages;
 pub mod oauth;
 pub mod ops;
+pub mod orders;
 pub mod product_dto;
 pub mod product_parts;
 pub mod products;
@@ -101,6 +102,10 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(landing_pages::create_landing_page)
         .service(landing_pages::update_landing_page)
         .service(landing_pages::delete_landing_page)
+        .service(orders::checkout)
+        .service(orders::list_orders)
+        .service(orders::get_order)
+        .service(orders::change_order_status)
         .service(sandbox::read_clock)
         .service(sandbox::advance_clock)
         .service(sandbox::run_jobs);

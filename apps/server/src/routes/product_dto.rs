@@ -58,6 +58,8 @@ pub struct VariantDto {
     pub compare_price: Option<String>,
     /// Units on hand.
     pub quantity: i64,
+    /// Units on hand that no open order holds.
+    pub available: i64,
     /// Weight in kilograms (decimal string, three decimals).
     #[schema(example = "0.250")]
     pub weight: Option<String>,
@@ -84,6 +86,7 @@ impl From<Variant> for VariantDto {
             price: amount(v.price),
             compare_price: v.compare_price.map(amount),
             quantity: v.quantity,
+            available: v.quantity - v.reserved,
             weight: v.weight_grams.map(weight_kilograms),
             values: v.values,
             image_url: v.image.map(file_url),
@@ -344,6 +347,8 @@ pub struct ProductDto {
     pub sku: Option<String>,
     /// Units on hand (products without variants).
     pub quantity: i64,
+    /// Units on hand that no open order holds: what checkout can still sell.
+    pub available: i64,
     /// Whether stock is counted.
     pub stock_tracked: bool,
     /// Whether buyers may order when out of stock.
@@ -418,6 +423,7 @@ pub const PRODUCT_FIELDS: &[&str] = &[
     "compare_price",
     "sku",
     "quantity",
+    "available",
     "stock_tracked",
     "allow_order_when_oos",
     "in_stock",
@@ -449,8 +455,8 @@ impl From<ProductView> for ProductDto {
         let p = view.product;
         let in_stock = !p.stock_tracked
             || p.allow_order_when_oos
-            || p.quantity > 0
-            || p.variants.iter().any(|v| v.quantity > 0);
+            || p.quantity > p.reserved
+            || p.variants.iter().any(|v| v.quantity > v.reserved);
         ProductDto {
             id: p.id.as_uuid(),
             seller_id: p.seller_id.as_uuid(),
@@ -473,6 +479,7 @@ impl From<ProductView> for ProductDto {
             compare_price: p.compare_price.map(amount),
             sku: p.sku,
             quantity: p.quantity,
+            available: p.quantity - p.reserved,
             stock_tracked: p.stock_tracked,
             allow_order_when_oos: p.allow_order_when_oos,
             in_stock,

@@ -326,25 +326,36 @@ pub struct ProductForm {
     /// The product as JSON (the body of the JSON form).
     #[schema(value_type = ProductWrite, content_media_type = "application/json")]
     metadata: String,
-    /// Gallery images (JPEG, PNG, WebP or GIF by content, at most 5 MiB each), appended after
-    /// the `images` of `metadata`; the part may also be named `images`.
+    /// Up to 50 gallery images (JPEG, PNG, WebP or GIF by content, at most 5 MiB each), appended
+    /// after the `images` of `metadata`; the part may also be named `images`.
     #[schema(rename = "images[]", value_type = Vec<String>, format = Binary, content_media_type = "application/octet-stream")]
     images: Vec<Vec<u8>>,
-    /// Other files (images or PDFs by content, at most 50 MiB each), linked to the product with
-    /// the role `file`; the part may also be named `files`.
+    /// Up to 10 other files (images or PDFs by content, at most 50 MiB each; the whole form at
+    /// most 200 MiB), linked to the product with the role `file`; the part may also be named
+    /// `files`.
     #[schema(rename = "files[]", value_type = Vec<String>, format = Binary, content_media_type = "application/octet-stream")]
     files: Vec<Vec<u8>>,
 }
 
 const METADATA_LIMIT: usize = 1024 * 1024;
-const PART_LIMIT: usize = 50 * 1024 * 1024;
+/// Largest gallery image part (the image limit, applied while the part streams in).
+const IMAGE_PART_LIMIT: usize = 5 * 1024 * 1024;
+/// Largest other file part.
+const FILE_PART_LIMIT: usize = 50 * 1024 * 1024;
+/// Most image parts in one form.
+const MAX_IMAGE_PARTS: usize = 50;
+/// Most file parts in one form.
+const MAX_FILE_PARTS: usize = 10;
+/// Largest whole form.
+const FORM_LIMIT: usize = 200 * 1024 * 1024;
 
 async fn read_product_form(mut form: Multipart) -> Result<(ProductWrite, Vec<Upload>), ApiError> {
     let malformed = |e: &dyn std::fmt::Display| {
         ApiError::new(ErrorCode::BadRequest, format!("malformed multipart body: {e}"))
     };
-    let mut metadata = None;
+    let mut metadata: Option<ProductWrite> = None;
     let mut uploads = Vec::new();
+    let mut total = 0usize;
     while let Some(field) = form.next().await {
         let mut field = field.map_err(|e| malformed(&e))?;
         let name = field.name().unwrap_or_default().to_owned();
@@ -360,11 +371,27 @@ async fn read_product_form(mut form: Multipart) -> Result<(ProductWrite, Vec<Upl
             }
         };
         let file_name = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
-        let limit = if kind == "metadata" { METADATA_LIMIT } else { PART_LIMIT };
+        let (limit, most) = match kind {
+            "metadata" => (METADATA_LIMIT, 1),
+            "images" => (IMAGE_PART_LIMIT, MAX_IMAGE_PARTS),
+            _ => (FILE_PART_LIMIT, MAX_FILE_PARTS),
+        };
+        let seen = if kind == "metadata" {
+            usize::from(metadata.is_some())
+        } else {
+            uploads.iter().filter(|u: &&Upload| u.field.starts_with(kind)).count()
+        };
+        if seen >= most {
+            return Err(ApiError::validation(FieldErrors::single(
+                kind,
+                format!("at most {most} such parts"),
+            )));
+        }
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|e| malformed(&e))?;
-            if bytes.len() + chunk.len() > limit {
+            total += chunk.len();
+            if bytes.len() + chunk.len() > limit || total > FORM_LIMIT {
                 return Err(ApiError::new(
                     ErrorCode::PayloadTooLarge,
                     format!("the {name} part is too large"),
@@ -421,8 +448,8 @@ pub async fn create_product(
     state: web::Data<AppState>,
     Caller(actor): Caller,
 ) -> Result<HttpResponse, ApiError> {
-    let is_multipart = is_multipart(&req);
-    let (input, uploads) = if is_multipart {
+    state.marketplace.authorize_product_create(&actor)?;
+    let (input, uploads) = if is_multipart(&req) {
         read_product_form(Multipart::new(req.headers(), payload)).await?
     } else {
         (json_from_payload::<ProductWrite>(&req, payload).await?, Vec::new())
@@ -501,7 +528,7 @@ pub struct ModerationRequest {
 }
 
 /// Sets a product's moderation state (`waiting`, `approved`, `rejected`, `blocked`); only
-/// approved products are listed publicly. Requires: admin.
+/// approved products are listed publicly. Requires: admin. Permission: `product:update`.
 #[utoipa::path(
     tag = "products",
     params(
@@ -509,7 +536,7 @@ pub struct ModerationRequest {
         ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first response for retries within 24 h"),
     ),
     request_body = ModerationRequest,
-    security(("bearer" = []), ("basic" = [])),
+    security(("bearer" = ["product:update"]), ("basic" = ["product:update"])),
     responses(
         (status = 200, description = "The moderated product", body = ProductResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),

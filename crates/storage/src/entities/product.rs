@@ -28,6 +28,7 @@ pub struct Model {
     pub compare_price: Option<i64>,
     pub sku: Option<String>,
     pub quantity: i64,
+    pub reserved: i64,
     pub stock_tracked: bool,
     pub allow_order_when_oos: bool,
     pub min_qty: i32,

@@ -14,6 +14,7 @@ pub struct Model {
     pub price: i64,
     pub compare_price: Option<i64>,
     pub quantity: i64,
+    pub reserved: i64,
     pub weight_grams: Option<i64>,
     pub option_values: String,
     pub image_file_id: Option<Uuid>,

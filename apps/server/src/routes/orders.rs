@@ -1,0 +1,560 @@
+//! Checkout and orders: one order per seller under a `cart_id`, reads for the parties to an
+//! order, and status changes through the order state machine.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use souk_catalog::{AddOnId, ProductId, VariantId};
+use souk_marketplace::orders::{Checkout, CheckoutLine, CheckoutRequest, OrderView};
+use souk_orders::order::{Address, Fulfillment, OrderId, RentalPeriod};
+use souk_orders::status::OrderStatus;
+use souk_storage::orders::OrderFilter;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::http::auth::Caller;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extractors::JsonBody;
+use crate::http::query::QueryParams;
+use crate::{list_envelope, one_envelope};
+
+/// A postal address.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddressDto {
+    /// Recipient, 1 to 200 characters.
+    #[schema(example = "Amina Bekele", max_length = 200)]
+    pub name: String,
+    /// Phone, 1 to 32 characters.
+    #[schema(example = "+251911000000", max_length = 32)]
+    pub phone: String,
+    /// Street and number.
+    #[schema(example = "Bole Road 12", max_length = 300)]
+    pub line1: String,
+    /// More of the address.
+    #[schema(max_length = 300)]
+    pub line2: Option<String>,
+    /// City.
+    #[schema(example = "Addis Ababa", max_length = 100)]
+    pub city: String,
+    /// State or region.
+    #[schema(max_length = 100)]
+    pub state: Option<String>,
+    /// Postal code.
+    #[schema(max_length = 20)]
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country.
+    #[schema(example = "ET")]
+    pub country: String,
+    /// Latitude.
+    #[schema(minimum = -90, maximum = 90)]
+    pub lat: Option<f64>,
+    /// Longitude.
+    #[schema(minimum = -180, maximum = 180)]
+    pub lng: Option<f64>,
+}
+
+impl From<AddressDto> for Address {
+    fn from(a: AddressDto) -> Self {
+        Address {
+            name: a.name,
+            phone: a.phone,
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            state: a.state,
+            postal_code: a.postal_code,
+            country: a.country,
+            lat: a.lat,
+            lng: a.lng,
+        }
+    }
+}
+
+impl From<Address> for AddressDto {
+    fn from(a: Address) -> Self {
+        AddressDto {
+            name: a.name,
+            phone: a.phone,
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            state: a.state,
+            postal_code: a.postal_code,
+            country: a.country,
+            lat: a.lat,
+            lng: a.lng,
+        }
+    }
+}
+
+/// Rental days of a line, both included.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RentalDatesDto {
+    /// First day.
+    pub start_date: NaiveDate,
+    /// Last day (on or after the first, at most 366 days).
+    pub end_date: NaiveDate,
+}
+
+/// One line of a checkout.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutLineDto {
+    /// A published, approved product.
+    pub product_id: Uuid,
+    /// Required when the product has variants.
+    pub variant_id: Option<Uuid>,
+    /// Units, at least the product's `min_qty`, at most 10000.
+    #[schema(minimum = 1, maximum = 10000)]
+    pub quantity: i64,
+    /// Add-ons of the product, each priced per unit.
+    #[serde(default)]
+    pub add_on_ids: Vec<Uuid>,
+    /// Rental days, for products with available rental terms (priced days x daily rate).
+    pub rental: Option<RentalDatesDto>,
+}
+
+/// `delivery` or `pickup`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FulfillmentDto {
+    /// Shipped to the address.
+    Delivery,
+    /// Collected at a store.
+    Pickup,
+}
+
+/// A checkout.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutRequestDto {
+    /// 1 to 100 lines, from any number of sellers.
+    #[schema(min_items = 1, max_items = 100)]
+    pub lines: Vec<CheckoutLineDto>,
+    /// Where to deliver.
+    pub shipping_address: AddressDto,
+    /// Where to bill (the shipping address when absent).
+    pub billing_address: Option<AddressDto>,
+    /// `delivery` (pickup needs stores, which this marketplace has not set up yet: `422`).
+    pub fulfillment: FulfillmentDto,
+    /// A shipping rate (none are set up yet: `422` when given).
+    pub shipping_rate_id: Option<Uuid>,
+    /// A pickup store (none are set up yet: `422` when given).
+    pub pickup_store_id: Option<Uuid>,
+    /// A coupon code (`422` when it names no usable coupon).
+    pub coupon_code: Option<String>,
+    /// A note to the sellers, at most 1000 characters.
+    #[schema(max_length = 1000)]
+    pub note: Option<String>,
+}
+
+/// An add-on as sold on a line.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrderAddOnDto {
+    /// The add-on.
+    pub id: Uuid,
+    /// Title when sold.
+    pub title: String,
+    /// Price per unit when sold.
+    pub price: String,
+}
+
+/// A line as sold.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrderLineDto {
+    /// Id.
+    pub id: Uuid,
+    /// The product.
+    pub product_id: Uuid,
+    /// The variant.
+    pub variant_id: Option<Uuid>,
+    /// Product title when sold.
+    pub title: String,
+    /// Variant title when sold.
+    pub variant_title: Option<String>,
+    /// SKU when sold.
+    pub sku: Option<String>,
+    /// Unit price when sold (rentals: the daily rate).
+    pub unit_price: String,
+    /// Units.
+    pub quantity: i64,
+    /// Add-ons.
+    pub add_ons: Vec<OrderAddOnDto>,
+    /// Rental days.
+    pub rental: Option<RentalDatesDto>,
+    /// Unit price x quantity (x days) plus add-ons x quantity.
+    pub line_total: String,
+    /// The trial terms the line was sold with.
+    #[schema(value_type = Option<Object>)]
+    pub trial_policy: Option<serde_json::Value>,
+}
+
+/// The money of an order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TotalsDto {
+    /// Sum of the lines.
+    pub subtotal: String,
+    /// Coupon discount.
+    pub discount: String,
+    /// Shipping.
+    pub shipping: String,
+    /// Fee charged to the buyer.
+    pub fee: String,
+    /// What the buyer pays.
+    pub total: String,
+}
+
+/// An order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrderDto {
+    /// Id.
+    pub id: Uuid,
+    /// Human number.
+    #[schema(example = "SK-000123")]
+    pub number: String,
+    /// The checkout it came from.
+    pub cart_id: Uuid,
+    /// The buyer.
+    pub buyer_id: Uuid,
+    /// The seller.
+    pub seller_id: Uuid,
+    /// Lifecycle state.
+    #[schema(example = "pending")]
+    pub status: String,
+    /// `unpaid`, `paid`, `failed`, `refunded`, `partially_refunded`.
+    pub payment_status: String,
+    /// `not_shipped`, `shipped`, `delivered`.
+    pub delivery_status: String,
+    /// ISO 4217 currency of every amount.
+    pub currency: String,
+    /// Totals.
+    pub totals: TotalsDto,
+    /// Lines.
+    pub lines: Vec<OrderLineDto>,
+    /// `delivery` or `pickup`.
+    pub fulfillment: String,
+    /// Where to deliver.
+    pub shipping_address: AddressDto,
+    /// Where to bill.
+    pub billing_address: Option<AddressDto>,
+    /// The buyer's note.
+    pub note: Option<String>,
+    /// Hidden from default lists.
+    pub is_archived: bool,
+    /// When the trial ends.
+    pub trial_ends_at: Option<DateTime<Utc>>,
+    /// When an unpaid order expires and releases its stock.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The statuses the caller may move the order to now.
+    pub allowed_transitions: Vec<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<OrderView> for OrderDto {
+    fn from(view: OrderView) -> Self {
+        let o = view.order;
+        let currency = o.totals.total.currency();
+        let money = |minor: i64| souk_kernel::Money::from_minor(minor, currency).amount_string();
+        OrderDto {
+            id: o.id.as_uuid(),
+            number: o.number,
+            cart_id: o.cart_id,
+            buyer_id: o.buyer_id.as_uuid(),
+            seller_id: o.seller_id.as_uuid(),
+            status: o.status.as_str().to_owned(),
+            payment_status: o.payment_status.as_str().to_owned(),
+            delivery_status: o.delivery_status.as_str().to_owned(),
+            currency: currency.code().to_owned(),
+            totals: TotalsDto {
+                subtotal: o.totals.subtotal.amount_string(),
+                discount: o.totals.discount.amount_string(),
+                shipping: o.totals.shipping.amount_string(),
+                fee: o.totals.fee.amount_string(),
+                total: o.totals.total.amount_string(),
+            },
+            lines: o
+                .lines
+                .into_iter()
+                .map(|l| OrderLineDto {
+                    id: l.id,
+                    product_id: l.product_id,
+                    variant_id: l.variant_id,
+                    title: l.title,
+                    variant_title: l.variant_title,
+                    sku: l.sku,
+                    unit_price: l.unit_price.amount_string(),
+                    quantity: l.quantity,
+                    add_ons: l
+                        .add_ons
+                        .into_iter()
+                        .map(|a| OrderAddOnDto { id: a.id, title: a.title, price: money(a.price) })
+                        .collect(),
+                    rental: l.rental.map(|r| RentalDatesDto { start_date: r.start, end_date: r.end }),
+                    line_total: l.line_total.amount_string(),
+                    trial_policy: l.trial_policy,
+                })
+                .collect(),
+            fulfillment: o.fulfillment.as_str().to_owned(),
+            shipping_address: o.shipping_address.into(),
+            billing_address: o.billing_address.map(Into::into),
+            note: o.note,
+            is_archived: o.is_archived,
+            trial_ends_at: o.trial_ends_at,
+            expires_at: o.expires_at,
+            allowed_transitions: view.allowed_transitions.iter().map(|s| s.as_str().to_owned()).collect(),
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+        }
+    }
+}
+
+one_envelope!(
+    /// `{"data": {"order": ...}}`
+    OrderResponse, OrderData, order: OrderDto
+);
+list_envelope!(
+    /// `{"data": {"orders": [...], "pagination": ...}}`
+    OrderListResponse, OrderListData, orders: OrderDto
+);
+
+/// `{"data": {"cart_id": ..., "orders": [...]}}`
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CheckoutResponse {
+    /// The payload.
+    pub data: CheckoutData,
+}
+
+/// The orders of one checkout.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CheckoutData {
+    /// Shared by the orders.
+    pub cart_id: Uuid,
+    /// One `pending` order per seller, awaiting payment.
+    pub orders: Vec<OrderDto>,
+}
+
+/// Checks out lines from any number of sellers: one `pending` order per seller under one
+/// `cart_id`, titles and prices snapshotted, stock reserved for every line or for none (`409`
+/// naming each line that cannot be served in `errors`), rental days priced at the daily rate and
+/// refused when already booked. Unpaid orders expire after 24 hours and release their stock. A
+/// retry with the same `Idempotency-Key` replays the first answer and creates nothing new.
+/// Requires: buyer. Permission: `order:create`.
+#[utoipa::path(
+    tag = "orders",
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first response for retries within 24 h")),
+    request_body = CheckoutRequestDto,
+    security(("bearer" = ["order:create"]), ("basic" = ["order:create"])),
+    responses(
+        (status = 201, description = "The orders, awaiting payment", body = CheckoutResponse),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "Not a buyer", body = ErrorBody),
+        (status = 409, description = "Lines out of stock or dates booked (named in errors), or a request with this Idempotency-Key in flight", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid fields, lines or addresses", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+    )
+)]
+#[post("/checkout")]
+pub async fn checkout(
+    state: web::Data<AppState>,
+    Caller(actor): Caller,
+    JsonBody(input): JsonBody<CheckoutRequestDto>,
+) -> Result<HttpResponse, ApiError> {
+    let request = CheckoutRequest {
+        lines: input
+            .lines
+            .into_iter()
+            .map(|l| CheckoutLine {
+                product_id: ProductId(l.product_id),
+                variant_id: l.variant_id.map(VariantId),
+                quantity: l.quantity,
+                add_on_ids: l.add_on_ids.into_iter().map(AddOnId).collect(),
+                rental: l.rental.map(|r| RentalPeriod { start: r.start_date, end: r.end_date }),
+            })
+            .collect(),
+        shipping_address: input.shipping_address.into(),
+        billing_address: input.billing_address.map(Into::into),
+        fulfillment: match input.fulfillment {
+            FulfillmentDto::Delivery => Fulfillment::Delivery,
+            FulfillmentDto::Pickup => Fulfillment::Pickup,
+        },
+        shipping_rate_id: input.shipping_rate_id,
+        pickup_store_id: input.pickup_store_id,
+        coupon_code: input.coupon_code,
+        note: input.note,
+    };
+    let Checkout { cart_id, orders } = state.marketplace.checkout(&actor, request).await?;
+    let orders = orders.into_iter().map(OrderDto::from).collect();
+    Ok(HttpResponse::Created().json(CheckoutResponse { data: CheckoutData { cart_id, orders } }))
+}
+
+/// Order statuses in a query.
+struct StatusValue(OrderStatus);
+
+impl std::str::FromStr for StatusValue {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(StatusValue)
+    }
+}
+
+/// `true` or `false` in a query.
+struct BoolValue(bool);
+
+impl std::str::FromStr for BoolValue {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "true" | "1" => Ok(BoolValue(true)),
+            "false" | "0" => Ok(BoolValue(false)),
+            _ => Err("must be true or false".into()),
+        }
+    }
+}
+
+/// A UUID in a query.
+struct UuidValue(Uuid);
+
+impl std::str::FromStr for UuidValue {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::parse_str(s).map(UuidValue).map_err(|_| "must be a UUID".to_owned())
+    }
+}
+
+/// Orders the caller is party to, newest first: a buyer's own, a seller's of its products, all
+/// for admins. Requires: authenticated. Permission: `order:view`.
+#[utoipa::path(
+    tag = "orders",
+    params(
+        ("status" = Option<String>, Query, description = "Statuses, comma separated or repeated"),
+        ("exclude_status" = Option<String>, Query, description = "Statuses to leave out"),
+        ("cart_id" = Option<Uuid>, Query, description = "One checkout's orders"),
+        ("number" = Option<String>, Query, description = "Order number"),
+        ("is_archived" = Option<bool>, Query, description = "Archived orders or not"),
+        ("from" = Option<String>, Query, description = "Created at or after (RFC 3339, date or Unix seconds)"),
+        ("to" = Option<String>, Query, description = "Created at or before"),
+        ("page" = Option<u32>, Query, minimum = 1, description = "Page number"),
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Items per page"),
+    ),
+    security(("bearer" = ["order:view"]), ("basic" = ["order:view"])),
+    responses(
+        (status = 200, description = "A page of orders", body = OrderListResponse),
+        (status = 400, description = "Malformed query string", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "The client's scopes lack order:view", body = ErrorBody),
+        (status = 422, description = "Invalid filters or page", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+    )
+)]
+#[get("/orders")]
+pub async fn list_orders(
+    state: web::Data<AppState>,
+    Caller(actor): Caller,
+    query: QueryParams,
+) -> Result<web::Json<OrderListResponse>, ApiError> {
+    let mut reader = query.reader();
+    let (from, to) = reader.time_range("from", "to");
+    let filter = OrderFilter {
+        statuses: reader.many::<StatusValue>("status").into_iter().map(|s| s.0).collect(),
+        exclude_statuses: reader.many::<StatusValue>("exclude_status").into_iter().map(|s| s.0).collect(),
+        cart_id: reader.parsed::<UuidValue>("cart_id").map(|c| c.0),
+        number: reader.text("number", 32),
+        from,
+        to,
+        is_archived: reader.parsed::<BoolValue>("is_archived").map(|b| b.0),
+    };
+    let page = reader.page();
+    reader.finish()?;
+    let orders = state.marketplace.list_orders(&actor, filter, page).await?;
+    Ok(web::Json(OrderListResponse::new(orders.map(OrderDto::from))))
+}
+
+/// One order with its lines, totals, addresses and the statuses the caller may move it to. The
+/// buyer, the seller and admins may read it; for everyone else it does not exist (`404`).
+/// Permission: `order:view`.
+#[utoipa::path(
+    tag = "orders",
+    params(("id" = Uuid, Path, description = "Order id")),
+    security(("bearer" = ["order:view"]), ("basic" = ["order:view"])),
+    responses(
+        (status = 200, description = "The order", body = OrderResponse),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "The client's scopes lack order:view", body = ErrorBody),
+        (status = 404, description = "No such order, or the caller is not party to it", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+    )
+)]
+#[get("/orders/{id}")]
+pub async fn get_order(
+    state: web::Data<AppState>,
+    Caller(actor): Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<OrderResponse>, ApiError> {
+    let order = state.marketplace.get_order(&actor, OrderId(id.into_inner())).await?;
+    Ok(web::Json(OrderResponse::new(order.into())))
+}
+
+/// A requested status change.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChangeRequest {
+    /// The status to move to (one of the order's `allowed_transitions`).
+    #[schema(example = "canceled")]
+    pub status: String,
+    /// Why, at most 500 characters (kept in the order's history).
+    #[schema(max_length = 500)]
+    pub reason: Option<String>,
+}
+
+/// Moves an order through the state machine as the caller's party to it (buyer, seller or
+/// admin). A move the caller may not make now is `409 INVALID_TRANSITION` with the allowed
+/// statuses in `errors.allowed_transitions`; cancelling an unpaid order releases its stock.
+/// Moves of paid orders that move money arrive with the escrow ledger (`409` until then).
+/// Permission: `order:update`.
+#[utoipa::path(
+    tag = "orders",
+    params(
+        ("id" = Uuid, Path, description = "Order id"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first response for retries within 24 h"),
+    ),
+    request_body = StatusChangeRequest,
+    security(("bearer" = ["order:update"]), ("basic" = ["order:update"])),
+    responses(
+        (status = 200, description = "The order in its new status", body = OrderResponse),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "The client's scopes lack order:update", body = ErrorBody),
+        (status = 404, description = "No such order, or the caller is not party to it", body = ErrorBody),
+        (status = 409, description = "Not allowed from the current status (INVALID_TRANSITION), or a request with this Idempotency-Key in flight", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "Unknown status or invalid reason", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+    )
+)]
+#[post("/orders/{id}/status")]
+pub async fn change_order_status(
+    state: web::Data<AppState>,
+    Caller(actor): Caller,
+    id: web::Path<Uuid>,
+    JsonBody(input): JsonBody<StatusChangeRequest>,
+) -> Result<web::Json<OrderResponse>, ApiError> {
+    let to: OrderStatus = input.status.parse().map_err(|message: String| {
+        ApiError::validation(souk_kernel::FieldErrors::single("status", message))
+    })?;
+    let order =
+        state.marketplace.change_order_status(&actor, OrderId(id.into_inner()), to, input.reason).await?;
+    Ok(web::Json(OrderResponse::new(order.into())))
+}

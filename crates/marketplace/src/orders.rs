@@ -1,0 +1,460 @@
+//! Order use cases: checkout across sellers with atomic stock reservation, order reads under
+//! object-level authorization, and status changes through the order state machine.
+
+use chrono::Duration;
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use souk_auth::permission::require;
+use souk_catalog::{AddOnId, Product, ProductId, ProductRepository, VariantId};
+use souk_kernel::{Actor, DomainError, FieldErrors, Page, PageRequest, Role};
+use souk_orders::checkout::{PricedLine, price_checkout};
+use souk_orders::order::{
+    Address, DeliveryStatus, Fulfillment, Order, OrderId, PaymentStatus, RentalPeriod, order_number,
+};
+use souk_orders::status::{Effect, OrderStatus, Party, TransitionContext, allowed, transition};
+use souk_storage::orders::{
+    OrderFilter, OrderScope, due_unpaid_orders, find_order, insert_order, list_orders, lock_product,
+    next_order_number, record_event, release_stock, rental_overlaps, reserve_product, reserve_variant,
+    update_order_status,
+};
+use souk_storage::{SqlProducts, db_error};
+use uuid::Uuid;
+
+use crate::Marketplace;
+
+/// Hours an unpaid order holds its stock before it expires.
+pub const UNPAID_ORDER_HOURS: i64 = 24;
+
+/// One line of a checkout request.
+#[derive(Debug, Clone)]
+pub struct CheckoutLine {
+    /// The product.
+    pub product_id: ProductId,
+    /// The variant; required when the product has variants.
+    pub variant_id: Option<VariantId>,
+    /// Units.
+    pub quantity: i64,
+    /// Add-ons of the product.
+    pub add_on_ids: Vec<AddOnId>,
+    /// Rental days, for products with rental terms.
+    pub rental: Option<RentalPeriod>,
+}
+
+/// A checkout request.
+#[derive(Debug, Clone)]
+pub struct CheckoutRequest {
+    /// What to buy.
+    pub lines: Vec<CheckoutLine>,
+    /// Where to deliver.
+    pub shipping_address: Address,
+    /// Where to bill.
+    pub billing_address: Option<Address>,
+    /// Delivery or pickup.
+    pub fulfillment: Fulfillment,
+    /// A shipping rate.
+    pub shipping_rate_id: Option<Uuid>,
+    /// A pickup store.
+    pub pickup_store_id: Option<Uuid>,
+    /// A coupon code.
+    pub coupon_code: Option<String>,
+    /// A note to the sellers.
+    pub note: Option<String>,
+}
+
+/// The orders one checkout made.
+#[derive(Debug, Clone)]
+pub struct Checkout {
+    /// Shared by the orders.
+    pub cart_id: Uuid,
+    /// One order per seller, as the buyer sees it.
+    pub orders: Vec<OrderView>,
+}
+
+/// An order with what its reader may do with it.
+#[derive(Debug, Clone)]
+pub struct OrderView {
+    /// The order.
+    pub order: Order,
+    /// The statuses the reader may move it to now.
+    pub allowed_transitions: Vec<OrderStatus>,
+}
+
+/// The facts of an order for a party's transitions at `now`.
+fn context(order: &Order, party: Party, now: chrono::DateTime<chrono::Utc>) -> TransitionContext {
+    TransitionContext {
+        party,
+        has_trial: order.has_trial(),
+        trial_over: order.trial_ends_at.is_some_and(|end| end <= now),
+        paid: order.payment_status == PaymentStatus::Paid,
+    }
+}
+
+/// The trial terms a line is sold with, as stored on the line.
+fn trial_snapshot(product: &Product) -> Option<serde_json::Value> {
+    product.trial_policy.as_ref().filter(|t| t.enabled).map(|t| {
+        serde_json::json!({
+            "trial_days": t.trial_days,
+            "penalty_type": t.penalty.kind().as_str(),
+            "penalty_value": t.penalty.value_string(),
+            "return_window_hours": t.return_window_hours,
+        })
+    })
+}
+
+/// Whether checkout must hold stock for the product.
+fn tracks_stock(product: &Product) -> bool {
+    product.stock_tracked && !product.allow_order_when_oos
+}
+
+impl Marketplace {
+    /// Prices a checkout line from the catalog, checking that the product is for sale and the
+    /// variant, add-ons and rental period belong to it.
+    fn price_line(
+        field: &str,
+        line: &CheckoutLine,
+        product: &Product,
+        errors: &mut FieldErrors,
+    ) -> Option<PricedLine> {
+        let access = product.access();
+        if !access.listed || access.deleted {
+            errors.add(format!("{field}.product_id"), "names no product for sale");
+            return None;
+        }
+        if line.quantity < i64::from(product.min_qty) {
+            errors.add(
+                format!("{field}.quantity"),
+                format!("must be at least {} for this product", product.min_qty),
+            );
+        }
+        let variant = match (line.variant_id, product.variants.is_empty()) {
+            (Some(id), _) => match product.variants.iter().find(|v| v.id == id) {
+                Some(variant) => Some(variant),
+                None => {
+                    errors.add(format!("{field}.variant_id"), "names no variant of this product");
+                    return None;
+                }
+            },
+            (None, false) => {
+                errors.add(format!("{field}.variant_id"), "is required: the product has variants");
+                return None;
+            }
+            (None, true) => None,
+        };
+        let mut add_ons = Vec::new();
+        for (j, id) in line.add_on_ids.iter().enumerate() {
+            match product.add_ons.iter().find(|a| a.id == *id) {
+                Some(a) if !add_ons.iter().any(|(chosen, _, _)| *chosen == a.id.as_uuid()) => {
+                    add_ons.push((a.id.as_uuid(), a.title.clone(), a.price));
+                }
+                Some(_) => errors.add(format!("{field}.add_on_ids[{j}]"), "appears twice"),
+                None => errors.add(format!("{field}.add_on_ids[{j}]"), "names no add-on of this product"),
+            }
+        }
+        let unit_price = match (&line.rental, &product.rental) {
+            (Some(_), Some(terms)) if terms.available => terms.daily_rate,
+            (Some(_), _) => {
+                errors.add(format!("{field}.rental"), "the product is not for rent");
+                return None;
+            }
+            (None, _) => variant.map_or(product.price, |v| v.price),
+        };
+        Some(PricedLine {
+            seller_id: product.seller_id,
+            product_id: product.id.as_uuid(),
+            variant_id: variant.map(|v| v.id.as_uuid()),
+            title: product.title.clone(),
+            variant_title: variant.map(|v| v.title.clone()),
+            sku: variant.and_then(|v| v.sku.clone()).or_else(|| product.sku.clone()),
+            unit_price,
+            quantity: line.quantity,
+            add_ons,
+            rental: line.rental,
+            trial_policy: trial_snapshot(product),
+        })
+    }
+
+    /// Checks out: one `pending` order per seller under one `cart_id`, prices and titles
+    /// snapshotted, stock reserved for every line or for none (`409` naming the lines that
+    /// cannot be served), rental periods booked without overlap. Buyers only.
+    pub async fn checkout(
+        &self,
+        actor: &Actor,
+        mut request: CheckoutRequest,
+    ) -> Result<Checkout, DomainError> {
+        if actor.role() != Some(Role::Buyer) {
+            return match actor {
+                Actor::Anonymous => Err(DomainError::Unauthenticated),
+                _ => Err(DomainError::Forbidden("only buyers check out".into())),
+            };
+        }
+        require(actor, "order", "create")?;
+        let buyer = actor.user_id().ok_or(DomainError::Unauthenticated)?;
+        let mut errors = FieldErrors::new();
+        request.shipping_address.check("shipping_address", &mut errors);
+        if let Some(billing) = request.billing_address.as_mut() {
+            billing.check("billing_address", &mut errors);
+        }
+        if request.fulfillment == Fulfillment::Pickup || request.pickup_store_id.is_some() {
+            errors.add(
+                "pickup_store_id",
+                "names no pickup store: stores are not set up on this marketplace yet",
+            );
+        }
+        if request.shipping_rate_id.is_some() {
+            errors.add(
+                "shipping_rate_id",
+                "names no shipping rate: no rates are set up on this marketplace yet",
+            );
+        }
+        if request.coupon_code.is_some() {
+            errors.add("coupon_code", "names no coupon");
+        }
+        let note = request.note.take().map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
+            errors.add("note", "must be at most 1000 characters");
+        }
+        let tx = self.db.begin_write().await.map_err(db_error)?;
+        let products = SqlProducts::new(&tx);
+        let mut priced = Vec::new();
+        let mut loaded: Vec<Product> = Vec::new();
+        for (i, line) in request.lines.iter().enumerate() {
+            let field = format!("lines[{i}]");
+            let product = match loaded.iter().find(|p| p.id == line.product_id) {
+                Some(product) => product.clone(),
+                None => match products.find(line.product_id).await? {
+                    Some(product) => {
+                        loaded.push(product.clone());
+                        product
+                    }
+                    None => {
+                        errors.add(format!("{field}.product_id"), "names no product for sale");
+                        continue;
+                    }
+                },
+            };
+            if let Some(line) = Self::price_line(&field, line, &product, &mut errors) {
+                priced.push((i, line, tracks_stock(&product)));
+            }
+        }
+        errors.into_result()?;
+        let drafts = price_checkout(priced.iter().map(|(_, line, _)| line.clone()).collect())?;
+        self.hold_stock_and_dates(&tx, &priced).await?;
+        let now = self.clock().now();
+        let cart_id = Uuid::now_v7();
+        let mut orders = Vec::new();
+        for draft in drafts {
+            let number = order_number(next_order_number(&tx).await?);
+            let order = Order {
+                id: OrderId::new(),
+                number,
+                cart_id,
+                buyer_id: buyer,
+                seller_id: draft.seller_id,
+                status: OrderStatus::Pending,
+                payment_status: PaymentStatus::Unpaid,
+                delivery_status: DeliveryStatus::NotShipped,
+                lines: draft.lines,
+                totals: draft.totals,
+                fulfillment: request.fulfillment,
+                shipping_address: request.shipping_address.clone(),
+                billing_address: request.billing_address.clone(),
+                note: note.clone(),
+                is_archived: false,
+                trial_ends_at: None,
+                expires_at: Some(now + Duration::hours(UNPAID_ORDER_HOURS)),
+                created_at: now,
+                updated_at: now,
+            };
+            insert_order(&tx, &order, Some(buyer)).await?;
+            let allowed_transitions = allowed(order.status, &context(&order, Party::Buyer, now));
+            orders.push(OrderView { order, allowed_transitions });
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(Checkout { cart_id, orders })
+    }
+
+    /// Reserves stock for every tracked line and books every rental period, or fails naming each
+    /// line that cannot be served (the transaction then undoes the reservations already made).
+    async fn hold_stock_and_dates(
+        &self,
+        tx: &DatabaseTransaction,
+        lines: &[(usize, PricedLine, bool)],
+    ) -> Result<(), DomainError> {
+        let mut unavailable = FieldErrors::new();
+        for (position, (i, line, tracked)) in lines.iter().enumerate() {
+            let field = format!("lines[{i}]");
+            if let Some(period) = line.rental {
+                lock_product(tx, line.product_id).await?;
+                let twice = lines[..position].iter().any(|(_, other, _)| {
+                    other.product_id == line.product_id && other.rental.is_some_and(|r| r.overlaps(&period))
+                });
+                if twice || rental_overlaps(tx, line.product_id, period).await? {
+                    unavailable.add(&field, "the product is already rented on some of these days");
+                }
+                continue;
+            }
+            if !tracked {
+                continue;
+            }
+            let held = match line.variant_id {
+                Some(variant) => reserve_variant(tx, variant, line.quantity).await?,
+                None => reserve_product(tx, line.product_id, line.quantity).await?,
+            };
+            if !held {
+                unavailable.add(&field, format!("fewer than {} units are available", line.quantity));
+            }
+        }
+        if unavailable.is_empty() {
+            return Ok(());
+        }
+        Err(DomainError::ConflictIn {
+            message: "some lines cannot be served; nothing was reserved".into(),
+            errors: unavailable,
+        })
+    }
+
+    /// One order for a party to it or an admin (`404` for everyone else).
+    pub async fn get_order(&self, actor: &Actor, id: OrderId) -> Result<OrderView, DomainError> {
+        require(actor, "order", "view")?;
+        let order =
+            find_order(&self.db.conn, id, false).await?.ok_or(DomainError::NotFound { resource: "order" })?;
+        let party = Party::of(actor, order.buyer_id, order.seller_id)
+            .ok_or(DomainError::NotFound { resource: "order" })?;
+        let allowed_transitions = allowed(order.status, &context(&order, party, self.clock().now()));
+        Ok(OrderView { order, allowed_transitions })
+    }
+
+    /// A page of orders: a buyer's own, a seller's of its products, or all for admins.
+    pub async fn list_orders(
+        &self,
+        actor: &Actor,
+        filter: OrderFilter,
+        page: PageRequest,
+    ) -> Result<Page<OrderView>, DomainError> {
+        require(actor, "order", "view")?;
+        let me = actor.user_id().ok_or(DomainError::Unauthenticated)?;
+        let scope = match actor.role() {
+            Some(Role::Admin) => OrderScope::All,
+            Some(Role::Seller) => OrderScope::Seller(me),
+            _ => OrderScope::Buyer(me),
+        };
+        let now = self.clock().now();
+        let page = list_orders(&self.db.conn, scope, &filter, page).await?;
+        Ok(page.map(|order| {
+            let allowed_transitions = Party::of(actor, order.buyer_id, order.seller_id)
+                .map(|party| allowed(order.status, &context(&order, party, now)))
+                .unwrap_or_default();
+            OrderView { order, allowed_transitions }
+        }))
+    }
+
+    /// Moves an order through the state machine as the caller's party to it, applying the
+    /// transition's stock effects; money effects belong to the payment and escrow use cases,
+    /// which only paid orders reach.
+    pub async fn change_order_status(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+        to: OrderStatus,
+        reason: Option<String>,
+    ) -> Result<OrderView, DomainError> {
+        require(actor, "order", "update")?;
+        let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+        if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
+            return Err(DomainError::invalid("reason", "must be at most 500 characters"));
+        }
+        let tx = self.db.begin_write().await.map_err(db_error)?;
+        let mut order =
+            find_order(&tx, id, true).await?.ok_or(DomainError::NotFound { resource: "order" })?;
+        let party = Party::of(actor, order.buyer_id, order.seller_id)
+            .ok_or(DomainError::NotFound { resource: "order" })?;
+        let now = self.clock().now();
+        let step = transition(order.status, to, &context(&order, party, now))?;
+        if step.effects.iter().any(Effect::moves_money) {
+            return Err(DomainError::Conflict(format!(
+                "moving a paid order to {to} moves money, which needs the escrow ledger; it is not available yet"
+            )));
+        }
+        for effect in &step.effects {
+            if *effect == Effect::ReleaseStock {
+                release_order_stock(&tx, &order).await?;
+            }
+        }
+        order.status = step.to;
+        if to == OrderStatus::Pending {
+            order.expires_at = Some(now + Duration::hours(UNPAID_ORDER_HOURS));
+        }
+        order.updated_at = now;
+        update_order_status(&tx, &order).await?;
+        record_event(&tx, order.id, Some(step.from), step.to, actor.user_id(), party.as_str(), reason, now)
+            .await?;
+        tx.commit().await.map_err(db_error)?;
+        let allowed_transitions = allowed(order.status, &context(&order, party, now));
+        Ok(OrderView { order, allowed_transitions })
+    }
+}
+
+impl Marketplace {
+    /// Cancels unpaid orders whose hold has run out on the platform clock and releases their
+    /// stock, each in its own transaction; returns how many it cancelled.
+    pub async fn expire_unpaid_orders(&self) -> Result<u64, DomainError> {
+        let mut expired = 0;
+        loop {
+            let now = self.clock().now();
+            let due = due_unpaid_orders(&self.db.conn, now, 100).await?;
+            if due.is_empty() {
+                return Ok(expired);
+            }
+            let mut cancelled = 0;
+            for id in &due {
+                if self.expire_order(*id).await? {
+                    cancelled += 1;
+                }
+            }
+            expired += cancelled;
+            if due.len() < 100 || cancelled == 0 {
+                return Ok(expired);
+            }
+        }
+    }
+
+    /// Cancels one order if it is still unpaid and due (another process may have been first).
+    async fn expire_order(&self, id: OrderId) -> Result<bool, DomainError> {
+        let tx = self.db.begin_write().await.map_err(db_error)?;
+        let now = self.clock().now();
+        let Some(mut order) = find_order(&tx, id, true).await? else { return Ok(false) };
+        let due = order.expires_at.is_some_and(|at| at <= now);
+        let Ok(step) = transition(order.status, OrderStatus::Canceled, &context(&order, Party::System, now))
+        else {
+            return Ok(false);
+        };
+        if !due || step.effects.iter().any(Effect::moves_money) {
+            return Ok(false);
+        }
+        release_order_stock(&tx, &order).await?;
+        order.status = step.to;
+        order.updated_at = now;
+        update_order_status(&tx, &order).await?;
+        let reason = format!("unpaid for {UNPAID_ORDER_HOURS} hours");
+        record_event(
+            &tx,
+            order.id,
+            Some(step.from),
+            step.to,
+            None,
+            Party::System.as_str(),
+            Some(reason),
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+}
+
+/// Gives back the stock an order holds (rental lines hold dates, not stock).
+async fn release_order_stock(conn: &impl ConnectionTrait, order: &Order) -> Result<(), DomainError> {
+    for line in order.lines.iter().filter(|l| l.rental.is_none()) {
+        release_stock(conn, line.product_id, line.variant_id, line.quantity).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,420 @@
+//! Orders on sea-orm: storing an order with its lines and history, reading them back, order
+//! numbers, and the conditional updates that reserve and release stock.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
+};
+use souk_kernel::{Currency, DomainError, Money, Page, PageRequest, UserId};
+use souk_orders::order::{Address, ChosenAddOn, Order, OrderId, OrderLine, RentalPeriod, Totals};
+use souk_orders::status::OrderStatus;
+use uuid::Uuid;
+
+use crate::db::db_error;
+use crate::entities::{order, order_event, order_line, product, variant};
+
+fn corrupt(what: &str) -> DomainError {
+    DomainError::unexpected(format!("stored {what} holds an unknown value"))
+}
+
+/// The next order number, counted in the database so concurrent checkouts never share one.
+pub async fn next_order_number(conn: &impl ConnectionTrait) -> Result<i64, DomainError> {
+    let backend = conn.get_database_backend();
+    let sql = "UPDATE counters SET value = value + 1 WHERE name = 'order' RETURNING value";
+    let row = conn
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| DomainError::unexpected("the order counter is missing"))?;
+    row.try_get::<i64>("", "value").map_err(db_error)
+}
+
+/// Holds `quantity` units of a product if that many are available; false when they are not.
+pub async fn reserve_product(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    quantity: i64,
+) -> Result<bool, DomainError> {
+    let result = product::Entity::update_many()
+        .col_expr(product::Column::Reserved, Expr::col(product::Column::Reserved).add(quantity))
+        .filter(product::Column::Id.eq(id))
+        .filter(Expr::col(product::Column::Quantity).sub(Expr::col(product::Column::Reserved)).gte(quantity))
+        .exec(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Holds `quantity` units of a variant if that many are available; false when they are not.
+pub async fn reserve_variant(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    quantity: i64,
+) -> Result<bool, DomainError> {
+    let result = variant::Entity::update_many()
+        .col_expr(variant::Column::Reserved, Expr::col(variant::Column::Reserved).add(quantity))
+        .filter(variant::Column::Id.eq(id))
+        .filter(Expr::col(variant::Column::Quantity).sub(Expr::col(variant::Column::Reserved)).gte(quantity))
+        .exec(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Gives back units held by an order (never below zero).
+pub async fn release_stock(
+    conn: &impl ConnectionTrait,
+    product_id: Uuid,
+    variant_id: Option<Uuid>,
+    quantity: i64,
+) -> Result<(), DomainError> {
+    match variant_id {
+        Some(variant) => {
+            variant::Entity::update_many()
+                .col_expr(variant::Column::Reserved, Expr::col(variant::Column::Reserved).sub(quantity))
+                .filter(variant::Column::Id.eq(variant))
+                .filter(variant::Column::Reserved.gte(quantity))
+                .exec(conn)
+                .await
+                .map_err(db_error)?;
+        }
+        None => {
+            product::Entity::update_many()
+                .col_expr(product::Column::Reserved, Expr::col(product::Column::Reserved).sub(quantity))
+                .filter(product::Column::Id.eq(product_id))
+                .filter(product::Column::Reserved.gte(quantity))
+                .exec(conn)
+                .await
+                .map_err(db_error)?;
+        }
+    }
+    Ok(())
+}
+
+/// Locks a product row for the rest of the transaction on PostgreSQL (SQLite write transactions
+/// are exclusive already), so rental periods are checked and booked one checkout at a time.
+pub async fn lock_product(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), DomainError> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        product::Entity::find_by_id(id).lock_exclusive().one(conn).await.map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// Whether an open order already rents the product on a day of the period.
+pub async fn rental_overlaps(
+    conn: &impl ConnectionTrait,
+    product: Uuid,
+    period: RentalPeriod,
+) -> Result<bool, DomainError> {
+    let closed = ["canceled", "declined", "returned", "completed", "failed"];
+    let open_orders = order::Entity::find()
+        .select_only()
+        .column(order::Column::Id)
+        .filter(order::Column::Status.is_not_in(closed))
+        .into_query();
+    let count = order_line::Entity::find()
+        .filter(order_line::Column::ProductId.eq(product))
+        .filter(order_line::Column::RentalStart.lte(period.end))
+        .filter(order_line::Column::RentalEnd.gte(period.start))
+        .filter(order_line::Column::OrderId.in_subquery(open_orders))
+        .count(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(count > 0)
+}
+
+fn address_json(address: &Address) -> String {
+    serde_json::to_string(address).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// Stores a new order with its lines and its first history entry.
+pub async fn insert_order(
+    conn: &impl ConnectionTrait,
+    o: &Order,
+    actor: Option<UserId>,
+) -> Result<(), DomainError> {
+    let row = order::ActiveModel {
+        id: Set(o.id.as_uuid()),
+        number: Set(o.number.clone()),
+        cart_id: Set(o.cart_id),
+        buyer_id: Set(o.buyer_id.as_uuid()),
+        seller_id: Set(o.seller_id.as_uuid()),
+        status: Set(o.status.as_str().to_owned()),
+        payment_status: Set(o.payment_status.as_str().to_owned()),
+        delivery_status: Set(o.delivery_status.as_str().to_owned()),
+        currency: Set(o.totals.total.currency().code().to_owned()),
+        subtotal: Set(o.totals.subtotal.minor()),
+        discount: Set(o.totals.discount.minor()),
+        shipping: Set(o.totals.shipping.minor()),
+        fee: Set(o.totals.fee.minor()),
+        total: Set(o.totals.total.minor()),
+        fulfillment: Set(o.fulfillment.as_str().to_owned()),
+        shipping_address: Set(address_json(&o.shipping_address)),
+        billing_address: Set(o.billing_address.as_ref().map(address_json)),
+        note: Set(o.note.clone()),
+        is_archived: Set(o.is_archived),
+        trial_ends_at: Set(o.trial_ends_at),
+        expires_at: Set(o.expires_at),
+        created_at: Set(o.created_at),
+        updated_at: Set(o.updated_at),
+    };
+    order::Entity::insert(row).exec_without_returning(conn).await.map_err(db_error)?;
+    let lines: Vec<order_line::ActiveModel> = o
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| order_line::ActiveModel {
+            id: Set(l.id),
+            order_id: Set(o.id.as_uuid()),
+            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+            product_id: Set(l.product_id),
+            variant_id: Set(l.variant_id),
+            title: Set(l.title.clone()),
+            variant_title: Set(l.variant_title.clone()),
+            sku: Set(l.sku.clone()),
+            unit_price: Set(l.unit_price.minor()),
+            quantity: Set(l.quantity),
+            add_ons: Set(serde_json::to_string(&l.add_ons).unwrap_or_else(|_| "[]".to_owned())),
+            rental_start: Set(l.rental.map(|r| r.start)),
+            rental_end: Set(l.rental.map(|r| r.end)),
+            line_total: Set(l.line_total.minor()),
+            trial_policy: Set(l.trial_policy.as_ref().map(|t| t.to_string())),
+        })
+        .collect();
+    order_line::Entity::insert_many(lines).exec_without_returning(conn).await.map_err(db_error)?;
+    record_event(conn, o.id, None, o.status, actor, "buyer", None, o.created_at).await
+}
+
+/// Appends one entry to an order's history.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_event(
+    conn: &impl ConnectionTrait,
+    order: OrderId,
+    from: Option<OrderStatus>,
+    to: OrderStatus,
+    actor: Option<UserId>,
+    party: &str,
+    reason: Option<String>,
+    at: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    let row = order_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        order_id: Set(order.as_uuid()),
+        from_status: Set(from.map(|s| s.as_str().to_owned())),
+        to_status: Set(to.as_str().to_owned()),
+        actor_id: Set(actor.map(|a| a.as_uuid())),
+        party: Set(party.to_owned()),
+        reason: Set(reason),
+        created_at: Set(at),
+    };
+    order_event::Entity::insert(row).exec_without_returning(conn).await.map_err(db_error).map(|_| ())
+}
+
+/// Saves an order's status fields.
+pub async fn update_order_status(conn: &impl ConnectionTrait, o: &Order) -> Result<(), DomainError> {
+    order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::value(o.status.as_str()))
+        .col_expr(order::Column::PaymentStatus, Expr::value(o.payment_status.as_str()))
+        .col_expr(order::Column::DeliveryStatus, Expr::value(o.delivery_status.as_str()))
+        .col_expr(order::Column::TrialEndsAt, Expr::value(o.trial_ends_at))
+        .col_expr(order::Column::ExpiresAt, Expr::value(o.expires_at))
+        .col_expr(order::Column::UpdatedAt, Expr::value(o.updated_at))
+        .filter(order::Column::Id.eq(o.id.as_uuid()))
+        .exec(conn)
+        .await
+        .map_err(db_error)
+        .map(|_| ())
+}
+
+fn assemble(row: order::Model, lines: Vec<order_line::Model>) -> Result<Order, DomainError> {
+    let currency = Currency::from_code(&row.currency).map_err(|_| corrupt("orders.currency"))?;
+    let money = |minor: i64| Money::from_minor(minor, currency);
+    let address =
+        |text: &str| serde_json::from_str::<Address>(text).map_err(|_| corrupt("orders.shipping_address"));
+    let lines = lines
+        .into_iter()
+        .map(|l| {
+            let rental = match (l.rental_start, l.rental_end) {
+                (Some(start), Some(end)) => Some(RentalPeriod { start, end }),
+                _ => None,
+            };
+            Ok(OrderLine {
+                id: l.id,
+                product_id: l.product_id,
+                variant_id: l.variant_id,
+                title: l.title,
+                variant_title: l.variant_title,
+                sku: l.sku,
+                unit_price: money(l.unit_price),
+                quantity: l.quantity,
+                add_ons: serde_json::from_str::<Vec<ChosenAddOn>>(&l.add_ons)
+                    .map_err(|_| corrupt("order_lines.add_ons"))?,
+                rental,
+                line_total: money(l.line_total),
+                trial_policy: l.trial_policy.as_deref().and_then(|t| serde_json::from_str(t).ok()),
+            })
+        })
+        .collect::<Result<Vec<_>, DomainError>>()?;
+    Ok(Order {
+        id: OrderId(row.id),
+        number: row.number,
+        cart_id: row.cart_id,
+        buyer_id: UserId(row.buyer_id),
+        seller_id: UserId(row.seller_id),
+        status: row.status.parse().map_err(|_| corrupt("orders.status"))?,
+        payment_status: row.payment_status.parse().map_err(|_| corrupt("orders.payment_status"))?,
+        delivery_status: row.delivery_status.parse().map_err(|_| corrupt("orders.delivery_status"))?,
+        lines,
+        totals: Totals {
+            subtotal: money(row.subtotal),
+            discount: money(row.discount),
+            shipping: money(row.shipping),
+            fee: money(row.fee),
+            total: money(row.total),
+        },
+        fulfillment: row.fulfillment.parse().map_err(|_| corrupt("orders.fulfillment"))?,
+        shipping_address: address(&row.shipping_address)?,
+        billing_address: row.billing_address.as_deref().map(address).transpose()?,
+        note: row.note,
+        is_archived: row.is_archived,
+        trial_ends_at: row.trial_ends_at,
+        expires_at: row.expires_at,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+async fn with_lines(conn: &impl ConnectionTrait, rows: Vec<order::Model>) -> Result<Vec<Order>, DomainError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut lines: HashMap<Uuid, Vec<order_line::Model>> = HashMap::new();
+    for line in order_line::Entity::find()
+        .filter(order_line::Column::OrderId.is_in(ids))
+        .order_by_asc(order_line::Column::Position)
+        .all(conn)
+        .await
+        .map_err(db_error)?
+    {
+        lines.entry(line.order_id).or_default().push(line);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let own = lines.remove(&row.id).unwrap_or_default();
+            assemble(row, own)
+        })
+        .collect()
+}
+
+/// One order with its lines; `lock` holds the row for the transaction on PostgreSQL.
+pub async fn find_order(
+    conn: &impl ConnectionTrait,
+    id: OrderId,
+    lock: bool,
+) -> Result<Option<Order>, DomainError> {
+    let mut query = order::Entity::find_by_id(id.as_uuid());
+    if lock && conn.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    let rows: Vec<order::Model> = query.one(conn).await.map_err(db_error)?.into_iter().collect();
+    Ok(with_lines(conn, rows).await?.pop())
+}
+
+/// Who may list which orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderScope {
+    /// A buyer's own orders.
+    Buyer(UserId),
+    /// Orders of a seller's products.
+    Seller(UserId),
+    /// Every order.
+    All,
+}
+
+/// Filters of the order list.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    /// Any of these statuses.
+    pub statuses: Vec<OrderStatus>,
+    /// None of these statuses.
+    pub exclude_statuses: Vec<OrderStatus>,
+    /// One checkout's orders.
+    pub cart_id: Option<Uuid>,
+    /// The order number.
+    pub number: Option<String>,
+    /// Created at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Created at or before.
+    pub to: Option<DateTime<Utc>>,
+    /// Archived or not.
+    pub is_archived: Option<bool>,
+}
+
+/// A page of orders, newest first.
+pub async fn list_orders(
+    conn: &impl ConnectionTrait,
+    scope: OrderScope,
+    filter: &OrderFilter,
+    page: PageRequest,
+) -> Result<Page<Order>, DomainError> {
+    let mut all = Condition::all();
+    all = match scope {
+        OrderScope::Buyer(buyer) => all.add(order::Column::BuyerId.eq(buyer.as_uuid())),
+        OrderScope::Seller(seller) => all.add(order::Column::SellerId.eq(seller.as_uuid())),
+        OrderScope::All => all,
+    };
+    if !filter.statuses.is_empty() {
+        all = all.add(order::Column::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
+    }
+    if !filter.exclude_statuses.is_empty() {
+        all = all.add(order::Column::Status.is_not_in(filter.exclude_statuses.iter().map(|s| s.as_str())));
+    }
+    if let Some(cart) = filter.cart_id {
+        all = all.add(order::Column::CartId.eq(cart));
+    }
+    if let Some(number) = &filter.number {
+        all = all.add(order::Column::Number.eq(number.clone()));
+    }
+    if let Some(from) = filter.from {
+        all = all.add(order::Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        all = all.add(order::Column::CreatedAt.lte(to));
+    }
+    if let Some(archived) = filter.is_archived {
+        all = all.add(order::Column::IsArchived.eq(archived));
+    }
+    let select = order::Entity::find()
+        .filter(all)
+        .order_by_desc(order::Column::CreatedAt)
+        .order_by_desc(order::Column::Id);
+    let total = select.clone().count(conn).await.map_err(db_error)?;
+    let rows =
+        select.offset(page.offset()).limit(u64::from(page.per_page())).all(conn).await.map_err(db_error)?;
+    Ok(Page { items: with_lines(conn, rows).await?, total, request: page })
+}
+
+/// Unpaid orders whose hold on stock has run out at `now`, oldest first.
+pub async fn due_unpaid_orders(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<OrderId>, DomainError> {
+    let ids: Vec<Uuid> = order::Entity::find()
+        .select_only()
+        .column(order::Column::Id)
+        .filter(order::Column::Status.is_in([OrderStatus::Pending.as_str(), OrderStatus::Failed.as_str()]))
+        .filter(order::Column::ExpiresAt.lte(now))
+        .order_by_asc(order::Column::ExpiresAt)
+        .limit(limit)
+        .into_tuple()
+        .all(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(ids.into_iter().map(OrderId).collect())
+}
