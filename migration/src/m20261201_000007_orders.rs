@@ -77,6 +77,7 @@ enum OrderLines {
     RentalStart,
     RentalEnd,
     LineTotal,
+    StockHeld,
     TrialPolicy,
 }
 
@@ -203,6 +204,7 @@ impl MigrationTrait for Migration {
                     .col(date_null(OrderLines::RentalStart))
                     .col(date_null(OrderLines::RentalEnd))
                     .col(big_integer(OrderLines::LineTotal))
+                    .col(boolean(OrderLines::StockHeld))
                     .col(text_null(OrderLines::TrialPolicy))
                     .foreign_key(
                         ForeignKey::create()

@@ -7,6 +7,11 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use souk_tests::{Backend, TestServer, expect_error, json, on_both_backends};
 
+/// A date `days` from today, as the API writes dates.
+fn day(days: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(days)).to_string()
+}
+
 fn address() -> Value {
     json!({"name": "Amina Bekele", "phone": "+251911000000", "line1": "Bole Road 12", "city": "Addis Ababa", "country": "ET"})
 }
@@ -273,23 +278,17 @@ async fn rentals_price_days_and_refuse_overlaps(backend: Backend) {
     )
     .await;
     let days = |start: &str, end: &str| json!([{"product_id": tent, "quantity": 1, "rental": {"start_date": start, "end_date": end}}]);
-    let booked = checkout(&server, &first, days("2027-01-01", "2027-01-03")).await;
+    let booked = checkout(&server, &first, days(&day(30), &day(32))).await;
     assert_eq!(booked.status(), 201);
     assert_eq!(json(booked).await["data"]["orders"][0]["totals"]["total"], "37.50", "3 days x 12.50");
     let body =
-        expect_error(checkout(&server, &second, days("2027-01-03", "2027-01-05")).await, 409, "CONFLICT")
-            .await;
+        expect_error(checkout(&server, &second, days(&day(32), &day(34))).await, 409, "CONFLICT").await;
     assert!(body["errors"]["lines[0]"].is_array(), "{body}");
-    assert_eq!(checkout(&server, &second, days("2027-01-04", "2027-01-05")).await.status(), 201);
-    expect_error(
-        checkout(&server, &second, days("2027-02-05", "2027-02-01")).await,
-        422,
-        "VALIDATION_FAILED",
-    )
-    .await;
+    assert_eq!(checkout(&server, &second, days(&day(33), &day(34))).await.status(), 201);
+    expect_error(checkout(&server, &second, days(&day(65), &day(61))).await, 422, "VALIDATION_FAILED").await;
     let lamp = listed(&server, &admin, alice.id, json!({"title": "Lamp", "price": 1, "quantity": 1})).await;
     let body = expect_error(
-        checkout(&server, &second, json!([{"product_id": lamp, "quantity": 1, "rental": {"start_date": "2027-01-01", "end_date": "2027-01-02"}}])).await,
+        checkout(&server, &second, json!([{"product_id": lamp, "quantity": 1, "rental": {"start_date": day(30), "end_date": day(31)}}])).await,
         422,
         "VALIDATION_FAILED",
     )
@@ -400,7 +399,199 @@ async fn unpaid_orders_expire_on_the_platform_clock_and_release_stock(backend: B
     assert_eq!(again["data"]["jobs"][1]["processed"], 0, "an expired order is cancelled once");
 }
 
+async fn crossing_multi_line_checkouts_never_deadlock_into_errors(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, admin) = server.admin().await;
+    let (alice, _) = server.seller("alice").await;
+    let (bob, _) = server.seller("bob").await;
+    let first = listed(&server, &admin, alice.id, json!({"title": "First", "price": 1, "quantity": 8})).await;
+    let second = listed(&server, &admin, bob.id, json!({"title": "Second", "price": 1, "quantity": 8})).await;
+    let mut buyers = Vec::new();
+    for i in 0..20 {
+        buyers.push(server.buyer(&format!("crossing{i}")).await.1);
+    }
+    let server = Arc::new(server);
+    let mut tasks = Vec::new();
+    for (i, token) in buyers.into_iter().enumerate() {
+        let (server, a, b) = (server.clone(), first.clone(), second.clone());
+        let lines = if i % 2 == 0 {
+            json!([{"product_id": a, "quantity": 1}, {"product_id": b, "quantity": 1}])
+        } else {
+            json!([{"product_id": b, "quantity": 1}, {"product_id": a, "quantity": 1}])
+        };
+        tasks.push(tokio::spawn(async move { checkout(&server, &token, lines).await.status().as_u16() }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 8, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
+    assert_eq!((available(&server, &first).await, available(&server, &second).await), (0, 0));
+}
+
+async fn stock_never_drops_below_what_orders_hold(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, admin) = server.admin().await;
+    let (alice, alice_token) = server.seller("alice").await;
+    let (_, buyer) = server.buyer("amina").await;
+    let lamp = listed(&server, &admin, alice.id, json!({"title": "Lamp", "price": 1, "quantity": 5})).await;
+    assert_eq!(checkout(&server, &buyer, json!([{"product_id": lamp, "quantity": 4}])).await.status(), 201);
+    let body = expect_error(
+        server
+            .patch_json(&format!("/api/v1/products/{lamp}"), Some(&alice_token), &json!({"quantity": 3}))
+            .await,
+        409,
+        "CONFLICT",
+    )
+    .await;
+    assert!(body["errors"]["quantity"].is_array(), "{body}");
+    let raised = server
+        .patch_json(&format!("/api/v1/products/{lamp}"), Some(&alice_token), &json!({"quantity": 9}))
+        .await;
+    assert_eq!(raised.status(), 200);
+    assert_eq!(available(&server, &lamp).await, 5);
+    let tent = listed(
+        &server,
+        &admin,
+        alice.id,
+        json!({"title": "Tent", "price": 9, "quantity": 3, "rental": {"daily_rate": 2}}),
+    )
+    .await;
+    let two =
+        json!([{"product_id": tent, "quantity": 2, "rental": {"start_date": day(10), "end_date": day(11)}}]);
+    let body = expect_error(checkout(&server, &buyer, two).await, 422, "VALIDATION_FAILED").await;
+    assert!(body["errors"]["lines[0].quantity"].is_array(), "{body}");
+    let past =
+        json!([{"product_id": tent, "quantity": 1, "rental": {"start_date": day(-10), "end_date": day(-9)}}]);
+    let body = expect_error(checkout(&server, &buyer, past).await, 422, "VALIDATION_FAILED").await;
+    assert!(body["errors"]["lines[0].rental"].is_array(), "{body}");
+}
+
+async fn history_details_deletion_and_filters(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, admin) = server.admin().await;
+    let (alice, alice_token) = server.seller("alice").await;
+    let (bob, _) = server.seller("bob").await;
+    let (_, buyer) = server.buyer("amina").await;
+    let lamp = listed(&server, &admin, alice.id, json!({"title": "Lamp", "price": "3", "quantity": 9})).await;
+    let chair = listed(&server, &admin, bob.id, json!({"title": "Chair", "price": "40", "quantity": 9,
+        "trial_policy": {"trial_days": 3, "penalty_type": "flat", "penalty_value": "1", "return_window_hours": 24}})).await;
+    let cart = json(
+        checkout(
+            &server,
+            &buyer,
+            json!([{"product_id": lamp, "quantity": 2}, {"product_id": chair, "quantity": 1}]),
+        )
+        .await,
+    )
+    .await;
+    let orders = cart["data"]["orders"].as_array().unwrap().clone();
+    let (lamp_order, chair_order) =
+        (orders[0]["id"].as_str().unwrap().to_owned(), orders[1]["id"].as_str().unwrap().to_owned());
+    let path = format!("/api/v1/orders/{lamp_order}");
+
+    let changed = server
+        .patch_json(&path, Some(&buyer), &json!({"note": "Leave at the door", "is_archived": true,
+            "shipping_address": {"name": "Amina", "phone": "+251911000001", "line1": "Kazanchis 3", "city": "Addis Ababa", "country": "ET"}}))
+        .await;
+    assert_eq!(changed.status(), 200);
+    let changed = json(changed).await["data"]["order"].clone();
+    assert_eq!(
+        (changed["note"].as_str(), changed["is_archived"].as_bool()),
+        (Some("Leave at the door"), Some(true))
+    );
+    assert_eq!(changed["shipping_address"]["line1"], "Kazanchis 3");
+    expect_error(
+        server.patch_json(&path, Some(&alice_token), &json!({"note": "mine"})).await,
+        403,
+        "FORBIDDEN",
+    )
+    .await;
+    assert_eq!(
+        server.patch_json(&path, Some(&alice_token), &json!({"is_archived": false})).await.status(),
+        200
+    );
+    expect_error(
+        server.patch_json(&path, Some(&buyer), &json!({"note": "x".repeat(1001)})).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+
+    server
+        .post_json(
+            &format!("{path}/status"),
+            Some(&buyer),
+            &json!({"status": "canceled", "reason": "too slow"}),
+        )
+        .await;
+    let events = json(server.get(&format!("{path}/events"), Some(&alice_token)).await).await;
+    let events = events["data"]["events"].as_array().unwrap().clone();
+    assert_eq!(events.len(), 2);
+    assert_eq!(
+        (events[0]["from_status"].clone(), events[0]["to_status"].clone()),
+        (Value::Null, json!("pending"))
+    );
+    assert_eq!(
+        (events[1]["to_status"].as_str(), events[1]["party"].as_str(), events[1]["reason"].as_str()),
+        (Some("canceled"), Some("buyer"), Some("too slow"))
+    );
+    let (_, stranger) = server.buyer("stranger").await;
+    expect_error(server.get(&format!("{path}/events"), Some(&stranger)).await, 404, "NOT_FOUND").await;
+    let late = server.patch_json(&path, Some(&buyer), &json!({"shipping_address": {"name": "A", "phone": "1", "line1": "x", "city": "y", "country": "ET"}})).await;
+    expect_error(late, 409, "CONFLICT").await;
+
+    let filtered = |query: &'static str| {
+        let (server, admin) = (&server, &admin);
+        async move {
+            json(server.get(&format!("/api/v1/orders?{query}"), Some(admin)).await).await["data"]["pagination"]["total"].as_u64().unwrap()
+        }
+    };
+    assert_eq!(filtered("is_cancelled=true").await, 1);
+    assert_eq!(filtered("is_cancelled=false&has_trial=true").await, 1);
+    assert_eq!(filtered("payment_status=unpaid&delivery_status=not_shipped").await, 2);
+    assert_eq!(filtered("exclude_payment_status=unpaid").await, 0);
+    assert_eq!(filtered("search=kazanchis").await, 1);
+    assert_eq!(filtered("search=SK-").await, 2);
+    let by_product =
+        json(server.get(&format!("/api/v1/orders?product_id={chair}"), Some(&admin)).await).await;
+    assert_eq!(by_product["data"]["orders"][0]["id"], chair_order.as_str());
+    let by_seller =
+        json(server.get(&format!("/api/v1/orders?seller_id={}", bob.id), Some(&admin)).await).await;
+    assert_eq!(by_seller["data"]["pagination"]["total"], 1);
+    let by_total = json(
+        server.get("/api/v1/orders?order_by=total&order_direction=asc&fields=id,totals", Some(&admin)).await,
+    )
+    .await;
+    assert_eq!(by_total["data"]["orders"][0]["totals"]["total"], "6.00");
+    assert_eq!(by_total["data"]["orders"][0].as_object().unwrap().len(), 2, "only the asked fields");
+    let by_quantity = json(server.get("/api/v1/orders?order_by=quantity", Some(&admin)).await).await;
+    assert_eq!(by_quantity["data"]["orders"][0]["id"], lamp_order.as_str());
+    for bad in
+        ["order_by=weight", "payment_status=owed", "buyer_id=nope", "fields=secret", "updated_from=yesterday"]
+    {
+        expect_error(
+            server.get(&format!("/api/v1/orders?{bad}"), Some(&admin)).await,
+            422,
+            "VALIDATION_FAILED",
+        )
+        .await;
+    }
+
+    let chair_path = format!("/api/v1/orders/{chair_order}");
+    expect_error(server.delete(&chair_path, Some(&buyer)).await, 403, "FORBIDDEN").await;
+    assert_eq!(available(&server, &chair).await, 8);
+    assert_eq!(server.delete(&chair_path, Some(&admin)).await.status(), 200);
+    assert_eq!(available(&server, &chair).await, 9, "deleting an unpaid order gives its stock back");
+    expect_error(server.get(&chair_path, Some(&admin)).await, 404, "NOT_FOUND").await;
+    expect_error(server.delete(&path, Some(&admin)).await, 409, "CONFLICT").await;
+}
+
 on_both_backends!(
+    history_details_deletion_and_filters,
+    crossing_multi_line_checkouts_never_deadlock_into_errors,
+    stock_never_drops_below_what_orders_hold,
     unpaid_orders_expire_on_the_platform_clock_and_release_stock,
     checkout_makes_one_order_per_seller_with_exact_totals,
     a_line_that_cannot_be_served_fails_the_whole_checkout,

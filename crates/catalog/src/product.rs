@@ -178,6 +178,29 @@ impl Product {
         }
     }
 
+    /// Refuses stock below what open orders hold: `available` never goes negative.
+    pub fn check_reservations_covered(&self) -> Result<(), DomainError> {
+        let mut errors = FieldErrors::new();
+        if self.quantity < self.reserved {
+            errors.add("quantity", format!("must be at least {}, the units open orders hold", self.reserved));
+        }
+        for (i, variant) in self.variants.iter().enumerate() {
+            if variant.quantity < variant.reserved {
+                errors.add(
+                    format!("variants[{i}].quantity"),
+                    format!("must be at least {}, the units open orders hold", variant.reserved),
+                );
+            }
+        }
+        if errors.is_empty() {
+            return Ok(());
+        }
+        Err(DomainError::ConflictIn {
+            message: "stock cannot drop below what open orders hold".into(),
+            errors,
+        })
+    }
+
     /// Every SKU the product claims (its own and its variants').
     pub fn skus(&self) -> Vec<(&str, Option<Uuid>)> {
         self.sku

@@ -12,9 +12,9 @@ use souk_orders::order::{
 };
 use souk_orders::status::{Effect, OrderStatus, Party, TransitionContext, allowed, transition};
 use souk_storage::orders::{
-    OrderFilter, OrderScope, due_unpaid_orders, find_order, insert_order, list_orders, lock_product,
-    next_order_number, record_event, release_stock, rental_overlaps, reserve_product, reserve_variant,
-    update_order_status,
+    OrderEvent, OrderFilter, OrderScope, delete_order, due_unpaid_orders, find_order, insert_order,
+    list_orders, lock_product, next_order_number, order_events, record_event, release_stock, rental_overlaps,
+    reserve_product, reserve_variant, update_order_details, update_order_status,
 };
 use souk_storage::{SqlProducts, db_error};
 use uuid::Uuid;
@@ -69,6 +69,19 @@ pub struct Checkout {
     pub orders: Vec<OrderView>,
 }
 
+/// Changes to an order's details; absent fields stay, `Some(None)` clears.
+#[derive(Debug, Clone, Default)]
+pub struct OrderPatch {
+    /// Hide from or show in default lists.
+    pub is_archived: Option<bool>,
+    /// The buyer's note.
+    pub note: Option<Option<String>>,
+    /// Where to deliver (only while unpaid).
+    pub shipping_address: Option<Address>,
+    /// Where to bill (only while unpaid).
+    pub billing_address: Option<Option<Address>>,
+}
+
 /// An order with what its reader may do with it.
 #[derive(Debug, Clone)]
 pub struct OrderView {
@@ -78,13 +91,25 @@ pub struct OrderView {
     pub allowed_transitions: Vec<OrderStatus>,
 }
 
+/// Statuses only the returns and disputes use cases reach, never a plain status change.
+const DRIVEN_ELSEWHERE: [OrderStatus; 3] =
+    [OrderStatus::ReturnRequested, OrderStatus::Returned, OrderStatus::Disputed];
+
+/// The statuses a party may request through a status change now.
+fn movable(order: &Order, party: Party, now: chrono::DateTime<chrono::Utc>) -> Vec<OrderStatus> {
+    allowed(order.status, &context(order, party, now))
+        .into_iter()
+        .filter(|s| !DRIVEN_ELSEWHERE.contains(s))
+        .collect()
+}
+
 /// The facts of an order for a party's transitions at `now`.
 fn context(order: &Order, party: Party, now: chrono::DateTime<chrono::Utc>) -> TransitionContext {
     TransitionContext {
         party,
         has_trial: order.has_trial(),
         trial_over: order.trial_ends_at.is_some_and(|end| end <= now),
-        paid: order.payment_status == PaymentStatus::Paid,
+        paid: matches!(order.payment_status, PaymentStatus::Paid | PaymentStatus::PartiallyRefunded),
     }
 }
 
@@ -149,6 +174,10 @@ impl Marketplace {
                 None => errors.add(format!("{field}.add_on_ids[{j}]"), "names no add-on of this product"),
             }
         }
+        if line.rental.is_some() && line.quantity != 1 {
+            errors
+                .add(format!("{field}.quantity"), "must be 1 for a rental: one item is rented for the days");
+        }
         let unit_price = match (&line.rental, &product.rental) {
             (Some(_), Some(terms)) if terms.available => terms.daily_rate,
             (Some(_), _) => {
@@ -169,6 +198,7 @@ impl Marketplace {
             add_ons,
             rental: line.rental,
             trial_policy: trial_snapshot(product),
+            tracks_stock: tracks_stock(product),
         })
     }
 
@@ -208,6 +238,22 @@ impl Marketplace {
         if request.coupon_code.is_some() {
             errors.add("coupon_code", "names no coupon");
         }
+        if request.lines.is_empty() || request.lines.len() > souk_orders::checkout::MAX_LINES {
+            return Err(DomainError::invalid(
+                "lines",
+                format!("must hold 1 to {} lines", souk_orders::checkout::MAX_LINES),
+            ));
+        }
+        let today = self.clock().now().date_naive();
+        for (i, line) in request.lines.iter().enumerate() {
+            if let Some(period) = line.rental
+                && (period.start < today
+                    || period.end > today + Duration::days(2 * souk_orders::checkout::MAX_RENTAL_DAYS))
+            {
+                errors
+                    .add(format!("lines[{i}].rental"), "must start today or later and end within two years");
+            }
+        }
         let note = request.note.take().map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
         if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
             errors.add("note", "must be at most 1000 characters");
@@ -232,11 +278,11 @@ impl Marketplace {
                 },
             };
             if let Some(line) = Self::price_line(&field, line, &product, &mut errors) {
-                priced.push((i, line, tracks_stock(&product)));
+                priced.push((i, line));
             }
         }
         errors.into_result()?;
-        let drafts = price_checkout(priced.iter().map(|(_, line, _)| line.clone()).collect())?;
+        let drafts = price_checkout(priced.iter().map(|(_, line)| line.clone()).collect())?;
         self.hold_stock_and_dates(&tx, &priced).await?;
         let now = self.clock().now();
         let cart_id = Uuid::now_v7();
@@ -265,7 +311,7 @@ impl Marketplace {
                 updated_at: now,
             };
             insert_order(&tx, &order, Some(buyer)).await?;
-            let allowed_transitions = allowed(order.status, &context(&order, Party::Buyer, now));
+            let allowed_transitions = movable(&order, Party::Buyer, now);
             orders.push(OrderView { order, allowed_transitions });
         }
         tx.commit().await.map_err(db_error)?;
@@ -277,14 +323,18 @@ impl Marketplace {
     async fn hold_stock_and_dates(
         &self,
         tx: &DatabaseTransaction,
-        lines: &[(usize, PricedLine, bool)],
+        lines: &[(usize, PricedLine)],
     ) -> Result<(), DomainError> {
         let mut unavailable = FieldErrors::new();
-        for (position, (i, line, tracked)) in lines.iter().enumerate() {
+        // Rows are locked in one global order (product, then variant) so two checkouts of the
+        // same products can never wait on each other in a cycle.
+        let mut ordered: Vec<(usize, &(usize, PricedLine))> = lines.iter().enumerate().collect();
+        ordered.sort_by_key(|(_, (_, line))| (line.product_id, line.variant_id));
+        for (position, (i, line)) in ordered {
             let field = format!("lines[{i}]");
             if let Some(period) = line.rental {
                 lock_product(tx, line.product_id).await?;
-                let twice = lines[..position].iter().any(|(_, other, _)| {
+                let twice = lines[..position].iter().any(|(_, other)| {
                     other.product_id == line.product_id && other.rental.is_some_and(|r| r.overlaps(&period))
                 });
                 if twice || rental_overlaps(tx, line.product_id, period).await? {
@@ -292,7 +342,7 @@ impl Marketplace {
                 }
                 continue;
             }
-            if !tracked {
+            if !line.tracks_stock {
                 continue;
             }
             let held = match line.variant_id {
@@ -319,7 +369,7 @@ impl Marketplace {
             find_order(&self.db.conn, id, false).await?.ok_or(DomainError::NotFound { resource: "order" })?;
         let party = Party::of(actor, order.buyer_id, order.seller_id)
             .ok_or(DomainError::NotFound { resource: "order" })?;
-        let allowed_transitions = allowed(order.status, &context(&order, party, self.clock().now()));
+        let allowed_transitions = movable(&order, party, self.clock().now());
         Ok(OrderView { order, allowed_transitions })
     }
 
@@ -341,7 +391,7 @@ impl Marketplace {
         let page = list_orders(&self.db.conn, scope, &filter, page).await?;
         Ok(page.map(|order| {
             let allowed_transitions = Party::of(actor, order.buyer_id, order.seller_id)
-                .map(|party| allowed(order.status, &context(&order, party, now)))
+                .map(|party| movable(&order, party, now))
                 .unwrap_or_default();
             OrderView { order, allowed_transitions }
         }))
@@ -369,26 +419,35 @@ impl Marketplace {
             .ok_or(DomainError::NotFound { resource: "order" })?;
         let now = self.clock().now();
         let step = transition(order.status, to, &context(&order, party, now))?;
-        if step.effects.iter().any(Effect::moves_money) {
+        if DRIVEN_ELSEWHERE.contains(&to) {
             return Err(DomainError::Conflict(format!(
-                "moving a paid order to {to} moves money, which needs the escrow ledger; it is not available yet"
+                "an order moves to {to} through its return or dispute, not through a status change"
             )));
         }
         for effect in &step.effects {
-            if *effect == Effect::ReleaseStock {
-                release_order_stock(&tx, &order).await?;
+            match effect {
+                Effect::ReleaseStock => release_order_stock(&tx, &order).await?,
+                Effect::HoldEscrow
+                | Effect::CommitStock
+                | Effect::RefundFull
+                | Effect::RefundLessPenalty
+                | Effect::StartTrialClock
+                | Effect::FreezeEscrow
+                | Effect::SettleDispute
+                | Effect::ReleaseEscrow => {
+                    return Err(DomainError::Conflict(format!(
+                        "moving this order to {to} needs {effect}, which arrives with payments and escrow"
+                    )));
+                }
             }
         }
         order.status = step.to;
-        if to == OrderStatus::Pending {
-            order.expires_at = Some(now + Duration::hours(UNPAID_ORDER_HOURS));
-        }
         order.updated_at = now;
         update_order_status(&tx, &order).await?;
         record_event(&tx, order.id, Some(step.from), step.to, actor.user_id(), party.as_str(), reason, now)
             .await?;
         tx.commit().await.map_err(db_error)?;
-        let allowed_transitions = allowed(order.status, &context(&order, party, now));
+        let allowed_transitions = movable(&order, party, now);
         Ok(OrderView { order, allowed_transitions })
     }
 }
@@ -451,9 +510,98 @@ impl Marketplace {
     }
 }
 
-/// Gives back the stock an order holds (rental lines hold dates, not stock).
+impl Marketplace {
+    /// An order's history for a party to it or an admin.
+    pub async fn order_events(&self, actor: &Actor, id: OrderId) -> Result<Vec<OrderEvent>, DomainError> {
+        require(actor, "order", "view")?;
+        let order =
+            find_order(&self.db.conn, id, false).await?.ok_or(DomainError::NotFound { resource: "order" })?;
+        Party::of(actor, order.buyer_id, order.seller_id)
+            .ok_or(DomainError::NotFound { resource: "order" })?;
+        order_events(&self.db.conn, id).await
+    }
+
+    /// Changes an order's details: any party archives it; the buyer or an admin changes the note
+    /// and, while the order awaits payment, the addresses.
+    pub async fn update_order(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+        mut patch: OrderPatch,
+    ) -> Result<OrderView, DomainError> {
+        require(actor, "order", "update")?;
+        let tx = self.db.begin_write().await.map_err(db_error)?;
+        let mut order =
+            find_order(&tx, id, true).await?.ok_or(DomainError::NotFound { resource: "order" })?;
+        let party = Party::of(actor, order.buyer_id, order.seller_id)
+            .ok_or(DomainError::NotFound { resource: "order" })?;
+        let touches_buyer_fields =
+            patch.note.is_some() || patch.shipping_address.is_some() || patch.billing_address.is_some();
+        if touches_buyer_fields && party == Party::Seller {
+            return Err(DomainError::Forbidden(
+                "only the buyer or an admin changes the note and addresses".into(),
+            ));
+        }
+        let unpaid = matches!(order.status, OrderStatus::Pending | OrderStatus::Failed);
+        if (patch.shipping_address.is_some() || patch.billing_address.is_some()) && !unpaid {
+            return Err(DomainError::Conflict("addresses change only while the order awaits payment".into()));
+        }
+        let mut errors = FieldErrors::new();
+        if let Some(address) = patch.shipping_address.as_mut() {
+            address.check("shipping_address", &mut errors);
+        }
+        if let Some(Some(address)) = patch.billing_address.as_mut() {
+            address.check("billing_address", &mut errors);
+        }
+        if let Some(note) = patch.note.take() {
+            let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+            if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
+                errors.add("note", "must be at most 1000 characters");
+            }
+            order.note = note;
+        }
+        errors.into_result()?;
+        if let Some(archived) = patch.is_archived {
+            order.is_archived = archived;
+        }
+        if let Some(address) = patch.shipping_address {
+            order.shipping_address = address;
+        }
+        if let Some(address) = patch.billing_address {
+            order.billing_address = address;
+        }
+        let now = self.clock().now();
+        order.updated_at = now;
+        update_order_details(&tx, &order).await?;
+        tx.commit().await.map_err(db_error)?;
+        let allowed_transitions = movable(&order, party, now);
+        Ok(OrderView { order, allowed_transitions })
+    }
+
+    /// Deletes an unpaid order and gives its stock back (admin).
+    pub async fn delete_order(&self, actor: &Actor, id: OrderId) -> Result<(), DomainError> {
+        souk_auth::permission::require_admin(actor)?;
+        require(actor, "order", "delete")?;
+        let tx = self.db.begin_write().await.map_err(db_error)?;
+        let order = find_order(&tx, id, true).await?.ok_or(DomainError::NotFound { resource: "order" })?;
+        let unpaid = matches!(order.status, OrderStatus::Pending | OrderStatus::Failed)
+            && order.payment_status != PaymentStatus::Paid;
+        if !unpaid {
+            return Err(DomainError::Conflict(format!(
+                "only unpaid pending or failed orders are deleted; this one is {}",
+                order.status
+            )));
+        }
+        release_order_stock(&tx, &order).await?;
+        delete_order(&tx, id).await?;
+        tx.commit().await.map_err(db_error)
+    }
+}
+
+/// Gives back exactly the stock the order's checkout reserved (untracked products and rental
+/// lines hold none).
 async fn release_order_stock(conn: &impl ConnectionTrait, order: &Order) -> Result<(), DomainError> {
-    for line in order.lines.iter().filter(|l| l.rental.is_none()) {
+    for line in order.lines.iter().filter(|l| l.stock_held) {
         release_stock(conn, line.product_id, line.variant_id, line.quantity).await?;
     }
     Ok(())

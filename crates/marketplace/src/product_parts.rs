@@ -38,6 +38,7 @@ impl Marketplace {
         tx: DatabaseTransaction,
         mut product: Product,
     ) -> Result<(), DomainError> {
+        product.check_reservations_covered()?;
         product.updated_at = self.clock().now();
         SqlProducts::new(&tx).update(&product).await?;
         tx.commit().await.map_err(db_error)

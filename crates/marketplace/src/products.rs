@@ -268,6 +268,7 @@ impl Marketplace {
             product.seller_id = self.selling_account(&tx, actor, Some(seller)).await?;
         }
         let slug = self.apply_request(&tx, actor, &mut product, request, false).await?;
+        product.check_reservations_covered()?;
         if slug.is_some() {
             product.slug = self.free_product_slug(&tx, slug, Some(id)).await?;
         }

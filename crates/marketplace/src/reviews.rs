@@ -26,14 +26,13 @@ pub struct NewReview {
 }
 
 /// Whether `buyer` has a completed order for `product`, which makes its review a verified
-/// purchase. This is the one place the orders work fills in (a query on completed order lines);
-/// until orders exist no purchase can be verified, so it answers `false`.
+/// purchase.
 pub async fn verified_purchase(
-    _conn: &impl sea_orm::ConnectionTrait,
-    _buyer: UserId,
-    _product: Uuid,
+    conn: &impl sea_orm::ConnectionTrait,
+    buyer: UserId,
+    product: Uuid,
 ) -> Result<bool, DomainError> {
-    Ok(false)
+    souk_storage::orders::bought_and_completed(conn, buyer, product).await
 }
 
 fn not_found() -> DomainError {

@@ -38,6 +38,8 @@ pub struct PricedLine {
     pub rental: Option<RentalPeriod>,
     /// The trial terms now, as JSON.
     pub trial_policy: Option<serde_json::Value>,
+    /// Whether the product's stock is counted and must be reserved.
+    pub tracks_stock: bool,
 }
 
 /// One seller's share of a checkout before it is stored.
@@ -140,6 +142,7 @@ pub fn price_checkout(lines: Vec<PricedLine>) -> Result<Vec<DraftOrder>, DomainE
                 .collect(),
             rental: line.rental,
             line_total: total,
+            stock_held: line.tracks_stock && line.rental.is_none(),
             trial_policy: line.trial_policy,
         });
     }
@@ -171,6 +174,7 @@ mod tests {
             add_ons: Vec::new(),
             rental: None,
             trial_policy: None,
+            tracks_stock: true,
         }
     }
 

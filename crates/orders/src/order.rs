@@ -146,6 +146,9 @@ pub struct OrderLine {
     pub rental: Option<RentalPeriod>,
     /// `unit_price x quantity` (x days for rentals) plus the add-ons.
     pub line_total: Money,
+    /// Whether checkout reserved stock for the line (tracked stock, not a rental), so exactly
+    /// what was held is given back.
+    pub stock_held: bool,
     /// The trial terms the line was sold with, as JSON.
     pub trial_policy: Option<serde_json::Value>,
 }

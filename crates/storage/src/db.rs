@@ -122,15 +122,28 @@ impl Database {
     }
 }
 
-/// Maps a database error to a domain error: unique violations become `Conflict`, the rest are
-/// unexpected (logged, answered `500`).
+/// Maps a database error to a domain error: unique violations and retryable concurrency
+/// failures become `Conflict`, the rest are unexpected (logged, answered `500`).
 pub fn db_error(error: DbErr) -> DomainError {
     match error.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(detail)) => {
             DomainError::Conflict(format!("already exists ({})", conflict_subject(&detail)))
         }
+        _ if is_retryable(&error) => DomainError::Conflict(
+            "a concurrent change to the same rows got in the way; nothing was changed, retry the request"
+                .into(),
+        ),
         _ => DomainError::unexpected(error),
     }
+}
+
+/// PostgreSQL's deadlock and serialization failures (SQLSTATE 40P01, 40001): the transaction was
+/// rolled back whole, so the client may simply retry.
+fn is_retryable(error: &DbErr) -> bool {
+    let text = error.to_string();
+    ["40P01", "40001", "deadlock detected", "could not serialize access"]
+        .iter()
+        .any(|marker| text.contains(marker))
 }
 
 /// Names the conflicting column without echoing the driver's full message.

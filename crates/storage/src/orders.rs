@@ -6,11 +6,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, Order as SqlOrder,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
-use souk_kernel::{Currency, DomainError, Money, Page, PageRequest, UserId};
-use souk_orders::order::{Address, ChosenAddOn, Order, OrderId, OrderLine, RentalPeriod, Totals};
+use souk_kernel::{Currency, DomainError, Money, Page, PageRequest, SortDirection, UserId};
+use souk_orders::order::{
+    Address, ChosenAddOn, DeliveryStatus, Order, OrderId, OrderLine, PaymentStatus, RentalPeriod, Totals,
+};
 use souk_orders::status::OrderStatus;
 use uuid::Uuid;
 
@@ -110,7 +112,7 @@ pub async fn rental_overlaps(
     product: Uuid,
     period: RentalPeriod,
 ) -> Result<bool, DomainError> {
-    let closed = ["canceled", "declined", "returned", "completed", "failed"];
+    let closed = ["canceled", "declined", "returned", "completed"];
     let open_orders = order::Entity::find()
         .select_only()
         .column(order::Column::Id)
@@ -182,6 +184,7 @@ pub async fn insert_order(
             rental_start: Set(l.rental.map(|r| r.start)),
             rental_end: Set(l.rental.map(|r| r.end)),
             line_total: Set(l.line_total.minor()),
+            stock_held: Set(l.stock_held),
             trial_policy: Set(l.trial_policy.as_ref().map(|t| t.to_string())),
         })
         .collect();
@@ -255,6 +258,7 @@ fn assemble(row: order::Model, lines: Vec<order_line::Model>) -> Result<Order, D
                     .map_err(|_| corrupt("order_lines.add_ons"))?,
                 rental,
                 line_total: money(l.line_total),
+                stock_held: l.stock_held,
                 trial_policy: l.trial_policy.as_deref().and_then(|t| serde_json::from_str(t).ok()),
             })
         })
@@ -336,6 +340,20 @@ pub enum OrderScope {
     All,
 }
 
+/// How an order list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderSort {
+    /// Newest first unless the direction says otherwise.
+    #[default]
+    CreatedAt,
+    /// By total (minor units).
+    Total,
+    /// By units across the lines.
+    Quantity,
+    /// By status name.
+    Status,
+}
+
 /// Filters of the order list.
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {
@@ -343,56 +361,170 @@ pub struct OrderFilter {
     pub statuses: Vec<OrderStatus>,
     /// None of these statuses.
     pub exclude_statuses: Vec<OrderStatus>,
+    /// Any of these payment states.
+    pub payment_statuses: Vec<PaymentStatus>,
+    /// None of these payment states.
+    pub exclude_payment_statuses: Vec<PaymentStatus>,
+    /// Any of these delivery states.
+    pub delivery_statuses: Vec<DeliveryStatus>,
+    /// None of these delivery states.
+    pub exclude_delivery_statuses: Vec<DeliveryStatus>,
+    /// Bought by any of these buyers.
+    pub buyer_ids: Vec<UserId>,
+    /// Sold by any of these sellers.
+    pub seller_ids: Vec<UserId>,
+    /// Holding a line of any of these products.
+    pub product_ids: Vec<Uuid>,
     /// One checkout's orders.
     pub cart_id: Option<Uuid>,
     /// The order number.
     pub number: Option<String>,
+    /// Text in the number or the shipping address (name, phone, street, city).
+    pub search: Option<String>,
+    /// Canceled orders or the others.
+    pub is_cancelled: Option<bool>,
+    /// Orders with a trial line or the others.
+    pub has_trial: Option<bool>,
     /// Created at or after.
     pub from: Option<DateTime<Utc>>,
     /// Created at or before.
     pub to: Option<DateTime<Utc>>,
+    /// Changed at or after.
+    pub updated_from: Option<DateTime<Utc>>,
+    /// Changed at or before.
+    pub updated_to: Option<DateTime<Utc>>,
     /// Archived or not.
     pub is_archived: Option<bool>,
+    /// Sort key.
+    pub sort: OrderSort,
+    /// Sort direction.
+    pub direction: SortDirection,
 }
 
-/// A page of orders, newest first.
+fn names<T: Copy>(values: &[T], name: impl Fn(T) -> &'static str) -> Vec<&'static str> {
+    values.iter().map(|v| name(*v)).collect()
+}
+
+fn with_line(condition: &str) -> Expr {
+    Expr::cust(format!("EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = orders.id AND {condition})"))
+}
+
+/// A page of orders in the scope, filtered and ordered.
 pub async fn list_orders(
     conn: &impl ConnectionTrait,
     scope: OrderScope,
     filter: &OrderFilter,
     page: PageRequest,
 ) -> Result<Page<Order>, DomainError> {
+    let backend = conn.get_database_backend();
     let mut all = Condition::all();
     all = match scope {
         OrderScope::Buyer(buyer) => all.add(order::Column::BuyerId.eq(buyer.as_uuid())),
         OrderScope::Seller(seller) => all.add(order::Column::SellerId.eq(seller.as_uuid())),
         OrderScope::All => all,
     };
-    if !filter.statuses.is_empty() {
-        all = all.add(order::Column::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
+    let f = filter;
+    for (column, include, exclude) in [
+        (
+            order::Column::Status,
+            names(&f.statuses, |s| s.as_str()),
+            names(&f.exclude_statuses, |s| s.as_str()),
+        ),
+        (
+            order::Column::PaymentStatus,
+            names(&f.payment_statuses, |s| s.as_str()),
+            names(&f.exclude_payment_statuses, |s| s.as_str()),
+        ),
+        (
+            order::Column::DeliveryStatus,
+            names(&f.delivery_statuses, |s| s.as_str()),
+            names(&f.exclude_delivery_statuses, |s| s.as_str()),
+        ),
+    ] {
+        if !include.is_empty() {
+            all = all.add(column.is_in(include));
+        }
+        if !exclude.is_empty() {
+            all = all.add(column.is_not_in(exclude));
+        }
     }
-    if !filter.exclude_statuses.is_empty() {
-        all = all.add(order::Column::Status.is_not_in(filter.exclude_statuses.iter().map(|s| s.as_str())));
+    if !f.buyer_ids.is_empty() {
+        all = all.add(order::Column::BuyerId.is_in(f.buyer_ids.iter().map(|b| b.as_uuid())));
     }
-    if let Some(cart) = filter.cart_id {
+    if !f.seller_ids.is_empty() {
+        all = all.add(order::Column::SellerId.is_in(f.seller_ids.iter().map(|b| b.as_uuid())));
+    }
+    if !f.product_ids.is_empty() {
+        let products = order_line::Entity::find()
+            .select_only()
+            .column(order_line::Column::OrderId)
+            .filter(order_line::Column::ProductId.is_in(f.product_ids.clone()))
+            .into_query();
+        all = all.add(order::Column::Id.in_subquery(products));
+    }
+    if let Some(cart) = f.cart_id {
         all = all.add(order::Column::CartId.eq(cart));
     }
-    if let Some(number) = &filter.number {
+    if let Some(number) = &f.number {
         all = all.add(order::Column::Number.eq(number.clone()));
     }
-    if let Some(from) = filter.from {
-        all = all.add(order::Column::CreatedAt.gte(from));
+    if let Some(text) = &f.search {
+        let pattern = format!(
+            "%{}%",
+            text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        );
+        let like = match backend {
+            DbBackend::Postgres => {
+                "(lower(orders.number) LIKE $1 ESCAPE '\\' OR lower(orders.shipping_address) LIKE $1 ESCAPE '\\')"
+            }
+            _ => {
+                "(lower(orders.number) LIKE ? ESCAPE '\\' OR lower(orders.shipping_address) LIKE ? ESCAPE '\\')"
+            }
+        };
+        let values: Vec<sea_orm::Value> = match backend {
+            DbBackend::Postgres => vec![pattern.into()],
+            _ => vec![pattern.clone().into(), pattern.into()],
+        };
+        all = all.add(Expr::cust_with_values(like, values));
     }
-    if let Some(to) = filter.to {
-        all = all.add(order::Column::CreatedAt.lte(to));
+    if let Some(cancelled) = f.is_cancelled {
+        let canceled = order::Column::Status.eq(OrderStatus::Canceled.as_str());
+        all = all.add(if cancelled { canceled } else { canceled.not() });
     }
-    if let Some(archived) = filter.is_archived {
+    if let Some(trial) = f.has_trial {
+        let trial_line = with_line("l.trial_policy IS NOT NULL");
+        all = all.add(if trial { trial_line } else { trial_line.not() });
+    }
+    for (column, bound, at_least) in [
+        (order::Column::CreatedAt, f.from, true),
+        (order::Column::CreatedAt, f.to, false),
+        (order::Column::UpdatedAt, f.updated_from, true),
+        (order::Column::UpdatedAt, f.updated_to, false),
+    ] {
+        if let Some(at) = bound {
+            all = all.add(if at_least { column.gte(at) } else { column.lte(at) });
+        }
+    }
+    if let Some(archived) = f.is_archived {
         all = all.add(order::Column::IsArchived.eq(archived));
     }
-    let select = order::Entity::find()
-        .filter(all)
-        .order_by_desc(order::Column::CreatedAt)
-        .order_by_desc(order::Column::Id);
+    let direction = match f.direction {
+        SortDirection::Asc => SqlOrder::Asc,
+        SortDirection::Desc => SqlOrder::Desc,
+    };
+    let select = order::Entity::find().filter(all);
+    let select = match f.sort {
+        OrderSort::CreatedAt => select.order_by(order::Column::CreatedAt, direction.clone()),
+        OrderSort::Total => select.order_by(order::Column::Total, direction.clone()),
+        OrderSort::Status => select.order_by(order::Column::Status, direction.clone()),
+        OrderSort::Quantity => select.order_by(
+            Expr::cust(
+                "(SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l WHERE l.order_id = orders.id)",
+            ),
+            direction.clone(),
+        ),
+    };
+    let select = select.order_by(order::Column::Id, direction);
     let total = select.clone().count(conn).await.map_err(db_error)?;
     let rows =
         select.offset(page.offset()).limit(u64::from(page.per_page())).all(conn).await.map_err(db_error)?;
@@ -409,6 +541,7 @@ pub async fn due_unpaid_orders(
         .select_only()
         .column(order::Column::Id)
         .filter(order::Column::Status.is_in([OrderStatus::Pending.as_str(), OrderStatus::Failed.as_str()]))
+        .filter(order::Column::PaymentStatus.ne(PaymentStatus::Paid.as_str()))
         .filter(order::Column::ExpiresAt.lte(now))
         .order_by_asc(order::Column::ExpiresAt)
         .limit(limit)
@@ -417,4 +550,86 @@ pub async fn due_unpaid_orders(
         .await
         .map_err(db_error)?;
     Ok(ids.into_iter().map(OrderId).collect())
+}
+
+/// One entry of an order's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderEvent {
+    /// Id.
+    pub id: Uuid,
+    /// The status before (`None` for the order's creation).
+    pub from: Option<String>,
+    /// The status after.
+    pub to: String,
+    /// Who acted, when a user did.
+    pub actor_id: Option<Uuid>,
+    /// As which party (`buyer`, `seller`, `admin`, `system`).
+    pub party: String,
+    /// Why, when given.
+    pub reason: Option<String>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// An order's history, oldest first.
+pub async fn order_events(conn: &impl ConnectionTrait, id: OrderId) -> Result<Vec<OrderEvent>, DomainError> {
+    Ok(order_event::Entity::find()
+        .filter(order_event::Column::OrderId.eq(id.as_uuid()))
+        .order_by_asc(order_event::Column::CreatedAt)
+        .order_by_asc(order_event::Column::Id)
+        .all(conn)
+        .await
+        .map_err(db_error)?
+        .into_iter()
+        .map(|e| OrderEvent {
+            id: e.id,
+            from: e.from_status,
+            to: e.to_status,
+            actor_id: e.actor_id,
+            party: e.party,
+            reason: e.reason,
+            created_at: e.created_at,
+        })
+        .collect())
+}
+
+/// Saves the fields a party may change: archiving, the note and the addresses.
+pub async fn update_order_details(conn: &impl ConnectionTrait, o: &Order) -> Result<(), DomainError> {
+    order::Entity::update_many()
+        .col_expr(order::Column::IsArchived, Expr::value(o.is_archived))
+        .col_expr(order::Column::Note, Expr::value(o.note.clone()))
+        .col_expr(order::Column::ShippingAddress, Expr::value(address_json(&o.shipping_address)))
+        .col_expr(order::Column::BillingAddress, Expr::value(o.billing_address.as_ref().map(address_json)))
+        .col_expr(order::Column::UpdatedAt, Expr::value(o.updated_at))
+        .filter(order::Column::Id.eq(o.id.as_uuid()))
+        .exec(conn)
+        .await
+        .map_err(db_error)
+        .map(|_| ())
+}
+
+/// Deletes an order with its lines and history.
+pub async fn delete_order(conn: &impl ConnectionTrait, id: OrderId) -> Result<(), DomainError> {
+    order::Entity::delete_by_id(id.as_uuid()).exec(conn).await.map_err(db_error).map(|_| ())
+}
+
+/// Whether the buyer has a completed order holding the product (a verified purchase).
+pub async fn bought_and_completed(
+    conn: &impl ConnectionTrait,
+    buyer: UserId,
+    product: Uuid,
+) -> Result<bool, DomainError> {
+    let lines = order_line::Entity::find()
+        .select_only()
+        .column(order_line::Column::OrderId)
+        .filter(order_line::Column::ProductId.eq(product))
+        .into_query();
+    let count = order::Entity::find()
+        .filter(order::Column::BuyerId.eq(buyer.as_uuid()))
+        .filter(order::Column::Status.eq(OrderStatus::Completed.as_str()))
+        .filter(order::Column::Id.in_subquery(lines))
+        .count(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(count > 0)
 }

@@ -1,14 +1,15 @@
 //! Checkout and orders: one order per seller under a `cart_id`, reads for the parties to an
 //! order, and status changes through the order state machine.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use souk_catalog::{AddOnId, ProductId, VariantId};
-use souk_marketplace::orders::{Checkout, CheckoutLine, CheckoutRequest, OrderView};
+use souk_kernel::UserId;
+use souk_marketplace::orders::{Checkout, CheckoutLine, CheckoutRequest, OrderPatch, OrderView};
 use souk_orders::order::{Address, Fulfillment, OrderId, RentalPeriod};
 use souk_orders::status::OrderStatus;
-use souk_storage::orders::OrderFilter;
+use souk_storage::orders::{OrderEvent, OrderFilter, OrderSort};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -17,6 +18,9 @@ use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extractors::JsonBody;
 use crate::http::query::QueryParams;
+use crate::routes::auth::MessageResponse;
+use crate::routes::products::sparse;
+use crate::routes::users::double_option;
 use crate::{list_envelope, one_envelope};
 
 /// A postal address.
@@ -256,6 +260,31 @@ pub struct OrderDto {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Every top-level field of an order, for `fields=`.
+pub const ORDER_FIELDS: &[&str] = &[
+    "id",
+    "number",
+    "cart_id",
+    "buyer_id",
+    "seller_id",
+    "status",
+    "payment_status",
+    "delivery_status",
+    "currency",
+    "totals",
+    "lines",
+    "fulfillment",
+    "shipping_address",
+    "billing_address",
+    "note",
+    "is_archived",
+    "trial_ends_at",
+    "expires_at",
+    "allowed_transitions",
+    "created_at",
+    "updated_at",
+];
+
 impl From<OrderView> for OrderDto {
     fn from(view: OrderView) -> Self {
         let o = view.order;
@@ -396,17 +425,6 @@ pub async fn checkout(
     Ok(HttpResponse::Created().json(CheckoutResponse { data: CheckoutData { cart_id, orders } }))
 }
 
-/// Order statuses in a query.
-struct StatusValue(OrderStatus);
-
-impl std::str::FromStr for StatusValue {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.parse().map(StatusValue)
-    }
-}
-
 /// `true` or `false` in a query.
 struct BoolValue(bool);
 
@@ -433,18 +451,74 @@ impl std::str::FromStr for UuidValue {
     }
 }
 
-/// Orders the caller is party to, newest first: a buyer's own, a seller's of its products, all
-/// for admins. Requires: authenticated. Permission: `order:view`.
+/// A wire-named value in a query.
+struct Named<T>(T);
+
+impl<T: std::str::FromStr<Err = String>> std::str::FromStr for Named<T> {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(Named)
+    }
+}
+
+/// An `order_by` value.
+struct SortValue(OrderSort);
+
+impl std::str::FromStr for SortValue {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "created_at" => Ok(SortValue(OrderSort::CreatedAt)),
+            "total" => Ok(SortValue(OrderSort::Total)),
+            "quantity" => Ok(SortValue(OrderSort::Quantity)),
+            "status" => Ok(SortValue(OrderSort::Status)),
+            _ => Err("must be one of: total, quantity, created_at, status".into()),
+        }
+    }
+}
+
+fn many<T: std::str::FromStr<Err = String>>(
+    reader: &mut crate::http::query::QueryReader<'_>,
+    key: &str,
+) -> Vec<T> {
+    reader.many::<Named<T>>(key).into_iter().map(|n| n.0).collect()
+}
+
+fn ids(reader: &mut crate::http::query::QueryReader<'_>, key: &str) -> Vec<Uuid> {
+    reader.many::<UuidValue>(key).into_iter().map(|u| u.0).collect()
+}
+
+/// Orders the caller is party to: a buyer's own, a seller's of its products, all for admins.
+/// Multi-value filters take comma-separated or repeated values; each `exclude_*` leaves out the
+/// named values; `search` matches the number and the shipping address (name, phone, street,
+/// city). `fields` returns only the named top-level fields. Permission: `order:view`.
 #[utoipa::path(
     tag = "orders",
     params(
         ("status" = Option<String>, Query, description = "Statuses, comma separated or repeated"),
         ("exclude_status" = Option<String>, Query, description = "Statuses to leave out"),
+        ("payment_status" = Option<String>, Query, description = "`unpaid`, `paid`, `failed`, `refunded`, `partially_refunded`"),
+        ("exclude_payment_status" = Option<String>, Query, description = "Payment states to leave out"),
+        ("delivery_status" = Option<String>, Query, description = "`not_shipped`, `shipped`, `delivered`"),
+        ("exclude_delivery_status" = Option<String>, Query, description = "Delivery states to leave out"),
+        ("buyer_id" = Option<String>, Query, description = "Buyer ids"),
+        ("seller_id" = Option<String>, Query, description = "Seller ids"),
+        ("product_id" = Option<String>, Query, description = "Orders holding a line of any of these products"),
         ("cart_id" = Option<Uuid>, Query, description = "One checkout's orders"),
         ("number" = Option<String>, Query, description = "Order number"),
-        ("is_archived" = Option<bool>, Query, description = "Archived orders or not"),
+        ("search" = Option<String>, Query, description = "Text in the number or the shipping address"),
+        ("is_cancelled" = Option<bool>, Query, description = "Canceled orders, or the others"),
+        ("is_archived" = Option<bool>, Query, description = "Archived orders, or the others"),
+        ("has_trial" = Option<bool>, Query, description = "Orders with a line sold with a trial, or the others"),
         ("from" = Option<String>, Query, description = "Created at or after (RFC 3339, date or Unix seconds)"),
-        ("to" = Option<String>, Query, description = "Created at or before"),
+        ("to" = Option<String>, Query, description = "Created at or before (a bare date includes the day)"),
+        ("updated_from" = Option<String>, Query, description = "Changed at or after"),
+        ("updated_to" = Option<String>, Query, description = "Changed at or before"),
+        ("order_by" = Option<String>, Query, description = "`total`, `quantity`, `created_at` (default), `status`"),
+        ("order_direction" = Option<String>, Query, description = "`ASC` or `DESC` (default)"),
+        ("fields" = Option<String>, Query, description = "Comma-separated top-level fields to return (`id` always)"),
         ("page" = Option<u32>, Query, minimum = 1, description = "Page number"),
         ("page_size" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Items per page"),
     ),
@@ -454,7 +528,7 @@ impl std::str::FromStr for UuidValue {
         (status = 400, description = "Malformed query string", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
         (status = 403, description = "The client's scopes lack order:view", body = ErrorBody),
-        (status = 422, description = "Invalid filters or page", body = ErrorBody),
+        (status = 422, description = "Invalid filters, sort, fields or page", body = ErrorBody),
         (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
@@ -463,22 +537,40 @@ pub async fn list_orders(
     state: web::Data<AppState>,
     Caller(actor): Caller,
     query: QueryParams,
-) -> Result<web::Json<OrderListResponse>, ApiError> {
-    let mut reader = query.reader();
-    let (from, to) = reader.time_range("from", "to");
+) -> Result<HttpResponse, ApiError> {
+    let mut r = query.reader();
+    let (from, to) = r.time_range("from", "to");
+    let (updated_from, updated_to) = r.time_range("updated_from", "updated_to");
+    let flag =
+        |r: &mut crate::http::query::QueryReader<'_>, key: &str| r.parsed::<BoolValue>(key).map(|b| b.0);
     let filter = OrderFilter {
-        statuses: reader.many::<StatusValue>("status").into_iter().map(|s| s.0).collect(),
-        exclude_statuses: reader.many::<StatusValue>("exclude_status").into_iter().map(|s| s.0).collect(),
-        cart_id: reader.parsed::<UuidValue>("cart_id").map(|c| c.0),
-        number: reader.text("number", 32),
+        statuses: many(&mut r, "status"),
+        exclude_statuses: many(&mut r, "exclude_status"),
+        payment_statuses: many(&mut r, "payment_status"),
+        exclude_payment_statuses: many(&mut r, "exclude_payment_status"),
+        delivery_statuses: many(&mut r, "delivery_status"),
+        exclude_delivery_statuses: many(&mut r, "exclude_delivery_status"),
+        buyer_ids: ids(&mut r, "buyer_id").into_iter().map(UserId).collect(),
+        seller_ids: ids(&mut r, "seller_id").into_iter().map(UserId).collect(),
+        product_ids: ids(&mut r, "product_id"),
+        cart_id: r.parsed::<UuidValue>("cart_id").map(|c| c.0),
+        number: r.text("number", 32),
+        search: r.text("search", 200),
+        is_cancelled: flag(&mut r, "is_cancelled"),
+        has_trial: flag(&mut r, "has_trial"),
         from,
         to,
-        is_archived: reader.parsed::<BoolValue>("is_archived").map(|b| b.0),
+        updated_from,
+        updated_to,
+        is_archived: flag(&mut r, "is_archived"),
+        sort: r.parsed::<SortValue>("order_by").map(|s| s.0).unwrap_or_default(),
+        direction: r.parsed("order_direction").unwrap_or_default(),
     };
-    let page = reader.page();
-    reader.finish()?;
+    let page = r.page();
+    let fields = r.fields(ORDER_FIELDS);
+    r.finish()?;
     let orders = state.marketplace.list_orders(&actor, filter, page).await?;
-    Ok(web::Json(OrderListResponse::new(orders.map(OrderDto::from))))
+    Ok(sparse(&OrderListResponse::new(orders.map(OrderDto::from)), "orders", fields))
 }
 
 /// One order with its lines, totals, addresses and the statuses the caller may move it to. The
@@ -521,7 +613,11 @@ pub struct StatusChangeRequest {
 /// Moves an order through the state machine as the caller's party to it (buyer, seller or
 /// admin). A move the caller may not make now is `409 INVALID_TRANSITION` with the allowed
 /// statuses in `errors.allowed_transitions`; cancelling an unpaid order releases its stock.
-/// Moves of paid orders that move money arrive with the escrow ledger (`409` until then).
+/// Moves that need payments or escrow (holding, refunding, releasing money, committing stock,
+/// starting the trial clock) answer `409` until those arrive; `return_requested`, `returned`
+/// and `disputed` are reached through returns and disputes only. Admins may also mark a
+/// shipped order delivered (the contract names seller, tracking and buyer; an admin correcting
+/// a carrier's silence is allowed on purpose).
 /// Permission: `order:update`.
 #[utoipa::path(
     tag = "orders",
@@ -537,7 +633,7 @@ pub struct StatusChangeRequest {
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
         (status = 403, description = "The client's scopes lack order:update", body = ErrorBody),
         (status = 404, description = "No such order, or the caller is not party to it", body = ErrorBody),
-        (status = 409, description = "Not allowed from the current status (INVALID_TRANSITION), or a request with this Idempotency-Key in flight", body = ErrorBody),
+        (status = 409, description = "Not allowed from the current status (INVALID_TRANSITION); a move reached only through returns, disputes or payments (CONFLICT); or a request with this Idempotency-Key in flight", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 422, description = "Unknown status or invalid reason", body = ErrorBody),
@@ -557,4 +653,158 @@ pub async fn change_order_status(
     let order =
         state.marketplace.change_order_status(&actor, OrderId(id.into_inner()), to, input.reason).await?;
     Ok(web::Json(OrderResponse::new(order.into())))
+}
+
+/// An entry of an order's history.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrderEventDto {
+    /// Id.
+    pub id: Uuid,
+    /// The status before (`null` for the order's creation).
+    pub from_status: Option<String>,
+    /// The status after.
+    pub to_status: String,
+    /// The acting user, when a user acted.
+    pub actor_id: Option<Uuid>,
+    /// As which party: `buyer`, `seller`, `admin` or `system`.
+    pub party: String,
+    /// Why, when given.
+    pub reason: Option<String>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<OrderEvent> for OrderEventDto {
+    fn from(e: OrderEvent) -> Self {
+        OrderEventDto {
+            id: e.id,
+            from_status: e.from,
+            to_status: e.to,
+            actor_id: e.actor_id,
+            party: e.party,
+            reason: e.reason,
+            created_at: e.created_at,
+        }
+    }
+}
+
+/// `{"data": {"events": [...]}}`
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrderEventsResponse {
+    /// The payload.
+    pub data: OrderEventsData,
+}
+
+/// An order's history.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrderEventsData {
+    /// Oldest first.
+    pub events: Vec<OrderEventDto>,
+}
+
+/// The order's history: its creation and every status move, with who moved it and why. The
+/// buyer, the seller and admins may read it. Permission: `order:view`.
+#[utoipa::path(
+    tag = "orders",
+    params(("id" = Uuid, Path, description = "Order id")),
+    security(("bearer" = ["order:view"]), ("basic" = ["order:view"])),
+    responses(
+        (status = 200, description = "The history", body = OrderEventsResponse),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "The client's scopes lack order:view", body = ErrorBody),
+        (status = 404, description = "No such order, or the caller is not party to it", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+    )
+)]
+#[get("/orders/{id}/events")]
+pub async fn order_events(
+    state: web::Data<AppState>,
+    Caller(actor): Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<OrderEventsResponse>, ApiError> {
+    let events = state.marketplace.order_events(&actor, OrderId(id.into_inner())).await?;
+    Ok(web::Json(OrderEventsResponse {
+        data: OrderEventsData { events: events.into_iter().map(Into::into).collect() },
+    }))
+}
+
+/// Changes to an order; absent fields stay, `null` clears.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderUpdateRequest {
+    /// Hide from or show in default lists (any party).
+    pub is_archived: Option<bool>,
+    /// The buyer's note, at most 1000 characters (buyer or admin).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 1000)]
+    pub note: Option<Option<String>>,
+    /// Where to deliver (buyer or admin, only while the order awaits payment).
+    pub shipping_address: Option<AddressDto>,
+    /// Where to bill (buyer or admin, only while the order awaits payment).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<AddressDto>)]
+    pub billing_address: Option<Option<AddressDto>>,
+}
+
+/// Changes an order's details: any party archives it; the buyer or an admin changes the note
+/// and, while the order awaits payment (`pending`, `failed`), the addresses (`409` after).
+/// Permission: `order:update`.
+#[utoipa::path(
+    tag = "orders",
+    params(("id" = Uuid, Path, description = "Order id")),
+    request_body = OrderUpdateRequest,
+    security(("bearer" = ["order:update"]), ("basic" = ["order:update"])),
+    responses(
+        (status = 200, description = "The changed order", body = OrderResponse),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "A seller changing the note or addresses, or the client's scopes lack order:update", body = ErrorBody),
+        (status = 404, description = "No such order, or the caller is not party to it", body = ErrorBody),
+        (status = 409, description = "Addresses of an order no longer awaiting payment", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid fields", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+    )
+)]
+#[patch("/orders/{id}")]
+pub async fn update_order(
+    state: web::Data<AppState>,
+    Caller(actor): Caller,
+    id: web::Path<Uuid>,
+    JsonBody(input): JsonBody<OrderUpdateRequest>,
+) -> Result<web::Json<OrderResponse>, ApiError> {
+    let patch = OrderPatch {
+        is_archived: input.is_archived,
+        note: input.note,
+        shipping_address: input.shipping_address.map(Into::into),
+        billing_address: input.billing_address.map(|a| a.map(Into::into)),
+    };
+    let order = state.marketplace.update_order(&actor, OrderId(id.into_inner()), patch).await?;
+    Ok(web::Json(OrderResponse::new(order.into())))
+}
+
+/// Deletes an unpaid `pending` or `failed` order with its history and gives its stock back;
+/// other orders are `409`. Requires: admin. Permission: `order:delete`.
+#[utoipa::path(
+    tag = "orders",
+    params(("id" = Uuid, Path, description = "Order id")),
+    security(("bearer" = ["order:delete"]), ("basic" = ["order:delete"])),
+    responses(
+        (status = 200, description = "Deleted", body = MessageResponse),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such order", body = ErrorBody),
+        (status = 409, description = "The order is paid or past payment", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+    )
+)]
+#[delete("/orders/{id}")]
+pub async fn delete_order(
+    state: web::Data<AppState>,
+    Caller(actor): Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<MessageResponse>, ApiError> {
+    state.marketplace.delete_order(&actor, OrderId(id.into_inner())).await?;
+    Ok(web::Json(MessageResponse::new("order deleted")))
 }

@@ -120,8 +120,8 @@ fn product_query(reader: &mut QueryReader<'_>) -> (ProductQuery, bool) {
     (query, include_deleted)
 }
 
-/// Serializes a response, keeping only the `fields` asked for in each product.
-fn sparse<T: Serialize>(body: &T, key: &str, fields: Option<FieldSelection>) -> HttpResponse {
+/// Serializes a response, keeping only the `fields` asked for in each item under `data.<key>`.
+pub fn sparse<T: Serialize>(body: &T, key: &str, fields: Option<FieldSelection>) -> HttpResponse {
     let mut value = serde_json::to_value(body).unwrap_or_default();
     if let Some(fields) = fields
         && let Some(data) = value.get_mut("data").and_then(|d| d.get_mut(key))

@@ -21,6 +21,7 @@ pub struct Model {
     pub rental_start: Option<Date>,
     pub rental_end: Option<Date>,
     pub line_total: i64,
+    pub stock_held: bool,
     pub trial_policy: Option<String>,
 }
 
