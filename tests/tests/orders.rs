@@ -588,7 +588,70 @@ async fn history_details_deletion_and_filters(backend: Backend) {
     expect_error(server.delete(&path, Some(&admin)).await, 409, "CONFLICT").await;
 }
 
+async fn exports_stream_every_line_across_batches(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, admin) = server.admin().await;
+    let (alice, alice_token) = server.seller("alice").await;
+    let (_, buyer) = server.buyer("amina").await;
+    let (_, other) = server.buyer("other").await;
+    let pen = listed(
+        &server,
+        &admin,
+        alice.id,
+        json!({"title": "Pen, \"fine\"", "price": "1.50", "stock_tracked": false}),
+    )
+    .await;
+    let ink =
+        listed(&server, &admin, alice.id, json!({"title": "Ink", "price": "2", "stock_tracked": false}))
+            .await;
+    for _ in 0..505 {
+        let response = checkout(
+            &server,
+            &buyer,
+            json!([{"product_id": pen, "quantity": 1}, {"product_id": ink, "quantity": 2}]),
+        )
+        .await;
+        assert_eq!(response.status(), 201);
+    }
+    assert_eq!(checkout(&server, &other, json!([{"product_id": pen, "quantity": 1}])).await.status(), 201);
+    let response = server.get("/api/v1/orders/export", Some(&buyer)).await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let text = response.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(reader.headers().unwrap().get(1), Some("number"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1010, "two lines for each of the buyer's 505 orders, across two batches");
+    let numbers: std::collections::HashSet<&str> = rows.iter().map(|r| r.get(1).unwrap()).collect();
+    assert_eq!(numbers.len(), 505, "no order twice, none missing");
+    assert!(rows.iter().any(|r| r.get(17) == Some("Pen, \"fine\"")), "quotes and commas survive");
+    assert!(rows.iter().all(|r| r.get(13) == Some("5.50")));
+    let seller = server.get("/api/v1/orders/export?format=ndjson&page_size=1", Some(&alice_token)).await;
+    assert_eq!(seller.status(), 200);
+    let lines: Vec<Value> =
+        seller.text().await.unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1011, "the seller exports every order of its products");
+    let filtered = server
+        .get(
+            &format!(
+                "/api/v1/orders/export?format=ndjson&product_id={ink}&buyer_id={}",
+                uuid::Uuid::now_v7()
+            ),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(filtered.text().await.unwrap(), "", "filters apply");
+    expect_error(
+        server.get("/api/v1/orders/export?format=xlsx", Some(&buyer)).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    expect_error(server.get("/api/v1/orders/export", None).await, 401, "UNAUTHENTICATED").await;
+}
+
 on_both_backends!(
+    exports_stream_every_line_across_batches,
     history_details_deletion_and_filters,
     crossing_multi_line_checkouts_never_deadlock_into_errors,
     stock_never_drops_below_what_orders_hold,

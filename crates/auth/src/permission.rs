@@ -78,6 +78,7 @@ const BUYER: &[&str] = &[
     "order:view",
     "order:create",
     "order:update",
+    "order:export",
     "review:view",
     "review:create",
     "review:update",

@@ -12,9 +12,10 @@ use souk_orders::order::{
 };
 use souk_orders::status::{Effect, OrderStatus, Party, TransitionContext, allowed, transition};
 use souk_storage::orders::{
-    OrderEvent, OrderFilter, OrderScope, delete_order, due_unpaid_orders, find_order, insert_order,
-    list_orders, lock_product, next_order_number, order_events, record_event, release_stock, rental_overlaps,
-    reserve_product, reserve_variant, update_order_details, update_order_status,
+    ExportCursor, OrderEvent, OrderFilter, OrderScope, delete_order, due_unpaid_orders, export_orders,
+    find_order, insert_order, list_orders, lock_product, next_order_number, order_events, record_event,
+    release_stock, rental_overlaps, reserve_product, reserve_variant, update_order_details,
+    update_order_status,
 };
 use souk_storage::{SqlProducts, db_error};
 use uuid::Uuid;
@@ -381,12 +382,7 @@ impl Marketplace {
         page: PageRequest,
     ) -> Result<Page<OrderView>, DomainError> {
         require(actor, "order", "view")?;
-        let me = actor.user_id().ok_or(DomainError::Unauthenticated)?;
-        let scope = match actor.role() {
-            Some(Role::Admin) => OrderScope::All,
-            Some(Role::Seller) => OrderScope::Seller(me),
-            _ => OrderScope::Buyer(me),
-        };
+        let scope = order_scope(actor)?;
         let now = self.clock().now();
         let page = list_orders(&self.db.conn, scope, &filter, page).await?;
         Ok(page.map(|order| {
@@ -595,6 +591,31 @@ impl Marketplace {
         release_order_stock(&tx, &order).await?;
         delete_order(&tx, id).await?;
         tx.commit().await.map_err(db_error)
+    }
+}
+
+/// Which orders an actor may list: a buyer's own, a seller's of its products, all for admins.
+fn order_scope(actor: &Actor) -> Result<OrderScope, DomainError> {
+    let me = actor.user_id().ok_or(DomainError::Unauthenticated)?;
+    Ok(match actor.role() {
+        Some(Role::Admin) => OrderScope::All,
+        Some(Role::Seller) => OrderScope::Seller(me),
+        _ => OrderScope::Buyer(me),
+    })
+}
+
+impl Marketplace {
+    /// The next batch of an order export (the same orders `list_orders` would show, newest
+    /// first after the cursor).
+    pub async fn export_orders(
+        &self,
+        actor: &Actor,
+        filter: &OrderFilter,
+        after: Option<ExportCursor>,
+        limit: u64,
+    ) -> Result<Vec<Order>, DomainError> {
+        require(actor, "order", "export")?;
+        export_orders(&self.db.conn, order_scope(actor)?, filter, after, limit).await
     }
 }
 

@@ -409,14 +409,8 @@ fn with_line(condition: &str) -> Expr {
     Expr::cust(format!("EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = orders.id AND {condition})"))
 }
 
-/// A page of orders in the scope, filtered and ordered.
-pub async fn list_orders(
-    conn: &impl ConnectionTrait,
-    scope: OrderScope,
-    filter: &OrderFilter,
-    page: PageRequest,
-) -> Result<Page<Order>, DomainError> {
-    let backend = conn.get_database_backend();
+/// The condition of an order list: the scope and every filter.
+fn order_condition(backend: DbBackend, scope: OrderScope, filter: &OrderFilter) -> Condition {
     let mut all = Condition::all();
     all = match scope {
         OrderScope::Buyer(buyer) => all.add(order::Column::BuyerId.eq(buyer.as_uuid())),
@@ -508,6 +502,18 @@ pub async fn list_orders(
     if let Some(archived) = f.is_archived {
         all = all.add(order::Column::IsArchived.eq(archived));
     }
+    all
+}
+
+/// A page of orders in the scope, filtered and ordered.
+pub async fn list_orders(
+    conn: &impl ConnectionTrait,
+    scope: OrderScope,
+    filter: &OrderFilter,
+    page: PageRequest,
+) -> Result<Page<Order>, DomainError> {
+    let f = filter;
+    let all = order_condition(conn.get_database_backend(), scope, filter);
     let direction = match f.direction {
         SortDirection::Asc => SqlOrder::Asc,
         SortDirection::Desc => SqlOrder::Desc,
@@ -529,6 +535,35 @@ pub async fn list_orders(
     let rows =
         select.offset(page.offset()).limit(u64::from(page.per_page())).all(conn).await.map_err(db_error)?;
     Ok(Page { items: with_lines(conn, rows).await?, total, request: page })
+}
+
+/// Where an export stopped: the creation time and id of the last order sent.
+pub type ExportCursor = (DateTime<Utc>, Uuid);
+
+/// The next orders of an export, newest first after `after`: keyset pagination, so every batch
+/// costs the same however deep the export is.
+pub async fn export_orders(
+    conn: &impl ConnectionTrait,
+    scope: OrderScope,
+    filter: &OrderFilter,
+    after: Option<ExportCursor>,
+    limit: u64,
+) -> Result<Vec<Order>, DomainError> {
+    let mut all = order_condition(conn.get_database_backend(), scope, filter);
+    if let Some((created_at, id)) = after {
+        all = all.add(Condition::any().add(order::Column::CreatedAt.lt(created_at)).add(
+            Condition::all().add(order::Column::CreatedAt.eq(created_at)).add(order::Column::Id.lt(id)),
+        ));
+    }
+    let rows = order::Entity::find()
+        .filter(all)
+        .order_by_desc(order::Column::CreatedAt)
+        .order_by_desc(order::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
+        .map_err(db_error)?;
+    with_lines(conn, rows).await
 }
 
 /// Unpaid orders whose hold on stock has run out at `now`, oldest first.

@@ -7,6 +7,7 @@ pub mod files;
 pub mod landing_pages;
 pub mod oauth;
 pub mod ops;
+pub mod order_export;
 pub mod orders;
 pub mod product_dto;
 pub mod product_parts;
@@ -104,6 +105,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(landing_pages::delete_landing_page)
         .service(orders::checkout)
         .service(orders::list_orders)
+        .service(order_export::export_orders)
         .service(orders::get_order)
         .service(orders::order_events)
         .service(orders::update_order)

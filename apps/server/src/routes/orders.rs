@@ -490,6 +490,37 @@ fn ids(reader: &mut crate::http::query::QueryReader<'_>, key: &str) -> Vec<Uuid>
     reader.many::<UuidValue>(key).into_iter().map(|u| u.0).collect()
 }
 
+/// The filters shared by the order list and the export.
+pub(crate) fn order_filter(r: &mut crate::http::query::QueryReader<'_>) -> OrderFilter {
+    let (from, to) = r.time_range("from", "to");
+    let (updated_from, updated_to) = r.time_range("updated_from", "updated_to");
+    let flag =
+        |r: &mut crate::http::query::QueryReader<'_>, key: &str| r.parsed::<BoolValue>(key).map(|b| b.0);
+    OrderFilter {
+        statuses: many(r, "status"),
+        exclude_statuses: many(r, "exclude_status"),
+        payment_statuses: many(r, "payment_status"),
+        exclude_payment_statuses: many(r, "exclude_payment_status"),
+        delivery_statuses: many(r, "delivery_status"),
+        exclude_delivery_statuses: many(r, "exclude_delivery_status"),
+        buyer_ids: ids(r, "buyer_id").into_iter().map(UserId).collect(),
+        seller_ids: ids(r, "seller_id").into_iter().map(UserId).collect(),
+        product_ids: ids(r, "product_id"),
+        cart_id: r.parsed::<UuidValue>("cart_id").map(|c| c.0),
+        number: r.text("number", 32),
+        search: r.text("search", 200),
+        is_cancelled: flag(r, "is_cancelled"),
+        has_trial: flag(r, "has_trial"),
+        from,
+        to,
+        updated_from,
+        updated_to,
+        is_archived: flag(r, "is_archived"),
+        sort: r.parsed::<SortValue>("order_by").map(|s| s.0).unwrap_or_default(),
+        direction: r.parsed("order_direction").unwrap_or_default(),
+    }
+}
+
 /// Orders the caller is party to: a buyer's own, a seller's of its products, all for admins.
 /// Multi-value filters take comma-separated or repeated values; each `exclude_*` leaves out the
 /// named values; `search` matches the number and the shipping address (name, phone, street,
@@ -539,33 +570,7 @@ pub async fn list_orders(
     query: QueryParams,
 ) -> Result<HttpResponse, ApiError> {
     let mut r = query.reader();
-    let (from, to) = r.time_range("from", "to");
-    let (updated_from, updated_to) = r.time_range("updated_from", "updated_to");
-    let flag =
-        |r: &mut crate::http::query::QueryReader<'_>, key: &str| r.parsed::<BoolValue>(key).map(|b| b.0);
-    let filter = OrderFilter {
-        statuses: many(&mut r, "status"),
-        exclude_statuses: many(&mut r, "exclude_status"),
-        payment_statuses: many(&mut r, "payment_status"),
-        exclude_payment_statuses: many(&mut r, "exclude_payment_status"),
-        delivery_statuses: many(&mut r, "delivery_status"),
-        exclude_delivery_statuses: many(&mut r, "exclude_delivery_status"),
-        buyer_ids: ids(&mut r, "buyer_id").into_iter().map(UserId).collect(),
-        seller_ids: ids(&mut r, "seller_id").into_iter().map(UserId).collect(),
-        product_ids: ids(&mut r, "product_id"),
-        cart_id: r.parsed::<UuidValue>("cart_id").map(|c| c.0),
-        number: r.text("number", 32),
-        search: r.text("search", 200),
-        is_cancelled: flag(&mut r, "is_cancelled"),
-        has_trial: flag(&mut r, "has_trial"),
-        from,
-        to,
-        updated_from,
-        updated_to,
-        is_archived: flag(&mut r, "is_archived"),
-        sort: r.parsed::<SortValue>("order_by").map(|s| s.0).unwrap_or_default(),
-        direction: r.parsed("order_direction").unwrap_or_default(),
-    };
+    let filter = order_filter(&mut r);
     let page = r.page();
     let fields = r.fields(ORDER_FIELDS);
     r.finish()?;
