@@ -13,10 +13,10 @@ use souk_orders::order::{
 use souk_orders::status::{Effect, OrderStatus, Party, TransitionContext, allowed, transition};
 use souk_storage::orders::{
     ExportCursor, OrderEvent, OrderFilter, OrderScope, delete_order, due_unpaid_orders, export_orders,
-    find_order, insert_order, list_orders, lock_product, next_order_number, order_events, record_event,
-    release_stock, rental_overlaps, reserve_product, reserve_variant, update_order_details,
-    update_order_status,
+    find_order, insert_order, list_orders, next_order_number, order_events, record_event, release_stock,
+    rental_overlaps, reserve_product, reserve_variant, update_order_details, update_order_status,
 };
+use souk_storage::products::lock_product;
 use souk_storage::{SqlProducts, db_error};
 use uuid::Uuid;
 

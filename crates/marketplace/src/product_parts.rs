@@ -82,8 +82,24 @@ impl Marketplace {
 
     /// Adds a variant (or, with `input.id`, changes one) and returns it; a SKU already used by
     /// the product or another of its variants is a `Conflict`, like one used by another product
+    /// Adds a variant to a product; Souk chooses its id, so a body naming one is refused.
+    pub async fn create_variant(
+        &self,
+        actor: &Actor,
+        product_id: ProductId,
+        input: VariantInput,
+    ) -> Result<Variant, DomainError> {
+        if input.id.is_some() {
+            return Err(DomainError::invalid(
+                "id",
+                "is chosen by Souk; PATCH /variants/{id} changes a variant",
+            ));
+        }
+        self.save_variant(actor, product_id, input).await
+    }
+
     /// of the seller.
-    pub async fn save_variant(
+    async fn save_variant(
         &self,
         actor: &Actor,
         product_id: ProductId,

@@ -5,8 +5,7 @@ use std::collections::{HashMap, HashSet};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use souk_catalog::collection::Metadata;
 use souk_catalog::{Collection, CollectionId, CollectionRepository};
@@ -14,7 +13,7 @@ use souk_kernel::DomainError;
 use uuid::Uuid;
 
 use crate::audience::visible_products;
-use crate::db::db_error;
+use crate::db::{db_error, for_update};
 use crate::entities::collection::{ActiveModel, Column, Entity, Model};
 use crate::entities::{collection_product, product};
 
@@ -71,11 +70,7 @@ impl<C: ConnectionTrait + Send + Sync> CollectionRepository for SqlCollections<'
     }
 
     async fn all_for_update(&self) -> Result<Vec<Collection>, DomainError> {
-        let mut query = Entity::find().order_by_asc(Column::Id);
-        // SQLite rejects FOR UPDATE; its write transactions take the database lock up front.
-        if self.conn.get_database_backend() == DbBackend::Postgres {
-            query = query.lock_exclusive();
-        }
+        let query = for_update(Entity::find().order_by_asc(Column::Id), self.conn);
         query.all(self.conn).await.map_err(db_error)?.into_iter().map(to_domain).collect()
     }
 

@@ -154,6 +154,15 @@ fn conflict_subject(detail: &str) -> &'static str {
         .unwrap_or("duplicate value")
 }
 
+/// Locks the rows a query reads until its transaction ends, on PostgreSQL. SQLite has no row
+/// locks; its write transactions (`BEGIN IMMEDIATE`) hold the database lock up front instead.
+pub(crate) fn for_update<E: EntityTrait>(
+    select: sea_orm::Select<E>,
+    conn: &impl ConnectionTrait,
+) -> sea_orm::Select<E> {
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres { select.lock_exclusive() } else { select }
+}
+
 /// One page of a query: the total count, then the rows of the page, converted.
 pub(crate) async fn page_of<E, C, T>(
     conn: &C,

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use souk_catalog::file::{IMAGE_ROLE, LinkReach};
 use souk_catalog::{
@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::db::{db_error, page_of};
 use crate::entities::file::{ActiveModel, Column, Entity, Model};
-use crate::entities::{file_link, landing_page, product, review, user, variant};
+use crate::entities::{file_link, landing_page, review, user, variant};
 use crate::products::product_access;
 
 /// A stored file's metadata.
@@ -210,16 +210,7 @@ pub async fn file_with_access(
 /// row is locked first, so concurrent gallery links count each other; SQLite write
 /// transactions are exclusive already.
 pub async fn gallery_size(conn: &impl ConnectionTrait, product_id: Uuid) -> Result<u64, DomainError> {
-    if conn.get_database_backend() == DbBackend::Postgres {
-        let _: Option<Uuid> = product::Entity::find_by_id(product_id)
-            .select_only()
-            .column(product::Column::Id)
-            .lock_exclusive()
-            .into_tuple()
-            .one(conn)
-            .await
-            .map_err(db_error)?;
-    }
+    crate::products::lock_product(conn, product_id).await?;
     file_link::Entity::find()
         .filter(file_link::Column::FileableType.eq(FileableType::Product.as_str()))
         .filter(file_link::Column::FileableId.eq(product_id))

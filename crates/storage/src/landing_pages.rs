@@ -5,8 +5,7 @@ use std::collections::{HashMap, HashSet};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Condition, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
 };
 use souk_catalog::landing_page::LandingPageSort;
 use souk_catalog::{Audience, CodType, LandingPage, LandingPageId, LandingPageRepository};
@@ -14,7 +13,7 @@ use souk_kernel::{DomainError, Page, PageRequest, SortDirection, UserId};
 use uuid::Uuid;
 
 use crate::audience::visible_products;
-use crate::db::{db_error, page_of};
+use crate::db::{db_error, for_update, page_of};
 use crate::entities::landing_page::{ActiveModel, Column, Entity, Model};
 use crate::entities::product;
 
@@ -110,11 +109,8 @@ async fn with_current_owners(
 
 impl<C: ConnectionTrait> SqlLandingPages<'_, C> {
     async fn load(&self, id: LandingPageId, lock: bool) -> Result<Option<LandingPage>, DomainError> {
-        let mut query = Entity::find_by_id(id.as_uuid());
-        // SQLite rejects FOR UPDATE; its write transactions take the database lock up front.
-        if lock && self.conn.get_database_backend() == DbBackend::Postgres {
-            query = query.lock_exclusive();
-        }
+        let query = Entity::find_by_id(id.as_uuid());
+        let query = if lock { for_update(query, self.conn) } else { query };
         let Some(row) = query.one(self.conn).await.map_err(db_error)? else { return Ok(None) };
         Ok(with_current_owners(self.conn, vec![to_domain(row)?]).await?.pop())
     }

@@ -16,7 +16,7 @@ use souk_orders::order::{
 use souk_orders::status::OrderStatus;
 use uuid::Uuid;
 
-use crate::db::db_error;
+use crate::db::{db_error, for_update};
 use crate::entities::{order, order_event, order_line, product, variant};
 
 fn corrupt(what: &str) -> DomainError {
@@ -93,15 +93,6 @@ pub async fn release_stock(
                 .await
                 .map_err(db_error)?;
         }
-    }
-    Ok(())
-}
-
-/// Locks a product row for the rest of the transaction on PostgreSQL (SQLite write transactions
-/// are exclusive already), so rental periods are checked and booked one checkout at a time.
-pub async fn lock_product(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), DomainError> {
-    if conn.get_database_backend() == DbBackend::Postgres {
-        product::Entity::find_by_id(id).lock_exclusive().one(conn).await.map_err(db_error)?;
     }
     Ok(())
 }
@@ -321,10 +312,8 @@ pub async fn find_order(
     id: OrderId,
     lock: bool,
 ) -> Result<Option<Order>, DomainError> {
-    let mut query = order::Entity::find_by_id(id.as_uuid());
-    if lock && conn.get_database_backend() == DbBackend::Postgres {
-        query = query.lock_exclusive();
-    }
+    let query = order::Entity::find_by_id(id.as_uuid());
+    let query = if lock { for_update(query, conn) } else { query };
     let rows: Vec<order::Model> = query.one(conn).await.map_err(db_error)?.into_iter().collect();
     Ok(with_lines(conn, rows).await?.pop())
 }

@@ -8,8 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use souk_catalog::product::{Location, ProductImage, Property};
 use souk_catalog::terms::penalty_from_stored;
@@ -21,7 +20,7 @@ use souk_kernel::metafield::Metafield;
 use souk_kernel::{Currency, DomainError, Money, Page, PageRequest, UserId};
 use uuid::Uuid;
 
-use crate::db::db_error;
+use crate::db::{db_error, for_update};
 use crate::entities::{
     add_on, collection, file_link, product, product_metafield, product_option, product_property,
     rental_terms, sku, trial_policy, variant,
@@ -70,6 +69,14 @@ pub async fn product_access(
         listed: status == "published" && admin_status == "approved" && visibility != "none",
         deleted: deleted_at.is_some(),
     }))
+}
+
+/// Locks a product row for the rest of the transaction on PostgreSQL, so checks that read other
+/// tables about the product (rental days, gallery size) run one transaction at a time.
+pub async fn lock_product(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), DomainError> {
+    let query = for_update(product::Entity::find_by_id(id).select_only().column(product::Column::Id), conn);
+    let _: Option<Uuid> = query.into_tuple().one(conn).await.map_err(db_error)?;
+    Ok(())
 }
 
 /// Links a stored file to a product with the role `file` (downloads, manuals), in order.
@@ -632,11 +639,7 @@ impl<C: ConnectionTrait + Send + Sync> ProductRepository for SqlProducts<'_, C> 
     }
 
     async fn find_for_update(&self, id: ProductId) -> Result<Option<Product>, DomainError> {
-        let mut query = product::Entity::find_by_id(id.as_uuid());
-        // SQLite has no row locks; its write transactions take the database lock up front.
-        if self.conn.get_database_backend() == DbBackend::Postgres {
-            query = query.lock_exclusive();
-        }
+        let query = for_update(product::Entity::find_by_id(id.as_uuid()), self.conn);
         let Some(row) = query.one(self.conn).await.map_err(db_error)? else {
             return Ok(None);
         };

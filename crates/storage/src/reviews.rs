@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use sea_orm::sea_query::{Condition, Expr, Func};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use souk_catalog::review::{FileFacts, ReviewFilter, ReviewSort, summarize};
 use souk_catalog::{Audience, RatingSummary, Review, ReviewId, ReviewRepository, ReviewStatus};
@@ -15,7 +15,7 @@ use souk_kernel::{DomainError, Page, PageRequest, SortDirection, UserId};
 use uuid::Uuid;
 
 use crate::audience::visible_products;
-use crate::db::{db_error, page_of};
+use crate::db::{db_error, for_update, page_of};
 use crate::entities::review::{ActiveModel, Column, Entity, Model};
 use crate::entities::{file, file_link};
 
@@ -124,11 +124,8 @@ fn filter_condition(filter: &ReviewFilter) -> Condition {
 
 impl<C: ConnectionTrait> SqlReviews<'_, C> {
     async fn load(&self, id: ReviewId, lock: bool) -> Result<Option<Review>, DomainError> {
-        let mut query = Entity::find_by_id(id.as_uuid());
-        // SQLite rejects FOR UPDATE; its write transactions take the database lock up front.
-        if lock && self.conn.get_database_backend() == DbBackend::Postgres {
-            query = query.lock_exclusive();
-        }
+        let query = Entity::find_by_id(id.as_uuid());
+        let query = if lock { for_update(query, self.conn) } else { query };
         let Some(row) = query.one(self.conn).await.map_err(db_error)? else {
             return Ok(None);
         };

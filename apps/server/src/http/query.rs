@@ -181,6 +181,21 @@ impl QueryReader<'_> {
         parsed
     }
 
+    /// A boolean flag (`true`/`1`, `false`/`0`).
+    pub fn flag(&mut self, key: &str) -> Option<bool> {
+        self.parsed::<BoolValue>(key).map(|b| b.0)
+    }
+
+    /// A single UUID.
+    pub fn uuid(&mut self, key: &str) -> Option<uuid::Uuid> {
+        self.parsed::<UuidValue>(key).map(|u| u.0)
+    }
+
+    /// Every UUID of a multi-value filter.
+    pub fn uuids(&mut self, key: &str) -> Vec<uuid::Uuid> {
+        self.many::<UuidValue>(key).into_iter().map(|u| u.0).collect()
+    }
+
     /// A free-text value, at most `max` characters.
     pub fn text(&mut self, key: &str, max: usize) -> Option<String> {
         let text = self.params.get(key)?;
@@ -254,6 +269,22 @@ impl FieldSelection {
                 serde_json::Value::Object(map.into_iter().filter(|(k, _)| self.0.contains(k)).collect())
             }
             other => other,
+        }
+    }
+}
+
+/// A boolean query value: `true`/`1` or `false`/`0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BoolValue(pub bool);
+
+impl FromStr for BoolValue {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "true" | "1" => Ok(BoolValue(true)),
+            "false" | "0" => Ok(BoolValue(false)),
+            _ => Err("must be true or false".into()),
         }
     }
 }

@@ -138,7 +138,7 @@ pub async fn list_categories(
     query: QueryParams,
 ) -> Result<web::Json<CategoriesResponse>, ApiError> {
     let mut reader = query.reader();
-    let flat = reader.parsed::<FlatFlag>("flat").is_some_and(|f| f.0);
+    let flat = reader.flag("flat").unwrap_or(false);
     let page = reader.page();
     reader.finish()?;
     if flat {
@@ -150,21 +150,6 @@ pub async fn list_categories(
     let tree = state.marketplace.category_tree().await?;
     let categories = nodes(&tree, None);
     Ok(web::Json(CategoriesResponse::Tree(CategoryTreeResponse { data: CategoryTreeData { categories } })))
-}
-
-/// `true` or `false`.
-struct FlatFlag(bool);
-
-impl std::str::FromStr for FlatFlag {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "true" | "1" => Ok(FlatFlag(true)),
-            "false" | "0" => Ok(FlatFlag(false)),
-            _ => Err("must be true or false".into()),
-        }
-    }
 }
 
 /// One category. Public.

@@ -266,17 +266,6 @@ pub async fn upload_file(
     Ok(HttpResponse::Created().json(FileResponse::new(file.into())))
 }
 
-/// A UUID in the query.
-struct IdParam(Uuid);
-
-impl std::str::FromStr for IdParam {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.parse::<Uuid>().map(IdParam).map_err(|_| "must be an id (UUID)".to_owned())
-    }
-}
-
 /// The filters of the file list.
 #[derive(Debug, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -336,7 +325,7 @@ pub async fn list_files(
     let filter = FileFilter {
         owner_id: None,
         fileable_types: reader.many::<FileableType>("fileable_type"),
-        fileable_id: reader.parsed::<IdParam>("fileable_id").map(|id| id.0),
+        fileable_id: reader.uuid("fileable_id"),
         mime_types: reader.many::<MimePattern>("mime_type"),
         from,
         to,

@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extractors::JsonBody;
-use crate::http::query::{QueryParams, UuidValue};
+use crate::http::query::QueryParams;
 use crate::routes::auth::MessageResponse;
 use crate::routes::users::double_option;
 use crate::{list_envelope, one_envelope};
@@ -147,7 +147,7 @@ pub async fn list_landing_pages(
     let mut reader = query.reader();
     let page = reader.page();
     let (sort, direction) = reader.sort::<LandingPageSort>();
-    let product_ids: Vec<Uuid> = reader.many::<UuidValue>("product_id").into_iter().map(|id| id.0).collect();
+    let product_ids: Vec<Uuid> = reader.uuids("product_id");
     reader.finish()?;
     let pages = state.marketplace.list_landing_pages(&actor, &product_ids, sort, direction, page).await?;
     Ok(web::Json(LandingPageListResponse::new(pages.map(LandingPageDto::from))))

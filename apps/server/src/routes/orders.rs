@@ -425,32 +425,6 @@ pub async fn checkout(
     Ok(HttpResponse::Created().json(CheckoutResponse { data: CheckoutData { cart_id, orders } }))
 }
 
-/// `true` or `false` in a query.
-struct BoolValue(bool);
-
-impl std::str::FromStr for BoolValue {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "true" | "1" => Ok(BoolValue(true)),
-            "false" | "0" => Ok(BoolValue(false)),
-            _ => Err("must be true or false".into()),
-        }
-    }
-}
-
-/// A UUID in a query.
-struct UuidValue(Uuid);
-
-impl std::str::FromStr for UuidValue {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Uuid::parse_str(s).map(UuidValue).map_err(|_| "must be a UUID".to_owned())
-    }
-}
-
 /// A wire-named value in a query.
 struct Named<T>(T);
 
@@ -486,16 +460,10 @@ fn many<T: std::str::FromStr<Err = String>>(
     reader.many::<Named<T>>(key).into_iter().map(|n| n.0).collect()
 }
 
-fn ids(reader: &mut crate::http::query::QueryReader<'_>, key: &str) -> Vec<Uuid> {
-    reader.many::<UuidValue>(key).into_iter().map(|u| u.0).collect()
-}
-
 /// The filters shared by the order list and the export.
 pub(crate) fn order_filter(r: &mut crate::http::query::QueryReader<'_>) -> OrderFilter {
     let (from, to) = r.time_range("from", "to");
     let (updated_from, updated_to) = r.time_range("updated_from", "updated_to");
-    let flag =
-        |r: &mut crate::http::query::QueryReader<'_>, key: &str| r.parsed::<BoolValue>(key).map(|b| b.0);
     OrderFilter {
         statuses: many(r, "status"),
         exclude_statuses: many(r, "exclude_status"),
@@ -503,19 +471,19 @@ pub(crate) fn order_filter(r: &mut crate::http::query::QueryReader<'_>) -> Order
         exclude_payment_statuses: many(r, "exclude_payment_status"),
         delivery_statuses: many(r, "delivery_status"),
         exclude_delivery_statuses: many(r, "exclude_delivery_status"),
-        buyer_ids: ids(r, "buyer_id").into_iter().map(UserId).collect(),
-        seller_ids: ids(r, "seller_id").into_iter().map(UserId).collect(),
-        product_ids: ids(r, "product_id"),
-        cart_id: r.parsed::<UuidValue>("cart_id").map(|c| c.0),
+        buyer_ids: r.uuids("buyer_id").into_iter().map(UserId).collect(),
+        seller_ids: r.uuids("seller_id").into_iter().map(UserId).collect(),
+        product_ids: r.uuids("product_id"),
+        cart_id: r.uuid("cart_id"),
         number: r.text("number", 32),
         search: r.text("search", 200),
-        is_cancelled: flag(r, "is_cancelled"),
-        has_trial: flag(r, "has_trial"),
+        is_cancelled: r.flag("is_cancelled"),
+        has_trial: r.flag("has_trial"),
         from,
         to,
         updated_from,
         updated_to,
-        is_archived: flag(r, "is_archived"),
+        is_archived: r.flag("is_archived"),
         sort: r.parsed::<SortValue>("order_by").map(|s| s.0).unwrap_or_default(),
         direction: r.parsed("order_direction").unwrap_or_default(),
     }

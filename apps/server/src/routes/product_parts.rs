@@ -145,13 +145,7 @@ pub async fn create_variant(
     id: web::Path<Uuid>,
     JsonBody(input): JsonBody<VariantWrite>,
 ) -> Result<HttpResponse, ApiError> {
-    if input.id.is_some() {
-        return Err(ApiError::validation(souk_kernel::FieldErrors::single(
-            "id",
-            "is chosen by Souk; PATCH /variants/{id} changes a variant",
-        )));
-    }
-    let variant = state.marketplace.save_variant(&actor, ProductId(id.into_inner()), input.into()).await?;
+    let variant = state.marketplace.create_variant(&actor, ProductId(id.into_inner()), input.into()).await?;
     Ok(HttpResponse::Created().json(VariantResponse::new(variant.into())))
 }
 

@@ -32,32 +32,6 @@ list_envelope!(
     ProductListResponse, ProductListData, products: ProductDto
 );
 
-/// A boolean query value.
-struct Flag(bool);
-
-impl std::str::FromStr for Flag {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "true" | "1" => Ok(Flag(true)),
-            "false" | "0" => Ok(Flag(false)),
-            _ => Err("must be true or false".into()),
-        }
-    }
-}
-
-/// A UUID query value.
-struct Id(Uuid);
-
-impl std::str::FromStr for Id {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Uuid::parse_str(s).map(Id).map_err(|_| "must be a UUID".to_owned())
-    }
-}
-
 /// An ISO 4217 code.
 struct CurrencyCode(String);
 
@@ -85,10 +59,6 @@ impl std::str::FromStr for Price {
     }
 }
 
-fn flag(reader: &mut QueryReader<'_>, key: &str) -> Option<bool> {
-    reader.parsed::<Flag>(key).map(|f| f.0)
-}
-
 /// Reads the filters shared by `/products`, `/rentals` and collection listings.
 fn product_query(reader: &mut QueryReader<'_>) -> (ProductQuery, bool) {
     let mut query = ProductQuery::default();
@@ -103,20 +73,20 @@ fn product_query(reader: &mut QueryReader<'_>) -> (ProductQuery, bool) {
     query.admin_statuses = reader.many::<AdminStatus>("admin_status");
     query.visibilities = reader.many::<Visibility>("visibility");
     query.conditions = reader.many::<Condition>("condition");
-    query.is_digital = flag(reader, "is_digital");
-    query.out_of_stock = flag(reader, "out_of_stock");
-    query.category_ids = reader.many::<Id>("category_id").into_iter().map(|i| CategoryId(i.0)).collect();
+    query.is_digital = reader.flag("is_digital");
+    query.out_of_stock = reader.flag("out_of_stock");
+    query.category_ids = reader.uuids("category_id").into_iter().map(CategoryId).collect();
     query.collection = reader.text("collection", 120);
-    query.seller_ids = reader.many::<Id>("seller_id").into_iter().map(|i| UserId(i.0)).collect();
+    query.seller_ids = reader.uuids("seller_id").into_iter().map(UserId).collect();
     query.currencies = reader.many::<CurrencyCode>("currency").into_iter().map(|c| c.0).collect();
     query.min_price = reader.parsed::<Price>("min_price").map(|p| PriceBound(p.0));
     query.max_price = reader.parsed::<Price>("max_price").map(|p| PriceBound(p.0));
-    query.on_homepage = flag(reader, "on_homepage");
-    query.rentable = flag(reader, "rentable");
-    query.has_trial = flag(reader, "has_trial");
+    query.on_homepage = reader.flag("on_homepage");
+    query.rentable = reader.flag("rentable");
+    query.has_trial = reader.flag("has_trial");
     query.sort = reader.parsed("order_by");
     query.direction = reader.parsed("order_direction").unwrap_or_default();
-    let include_deleted = flag(reader, "include_deleted").unwrap_or(false);
+    let include_deleted = reader.flag("include_deleted").unwrap_or(false);
     (query, include_deleted)
 }
 

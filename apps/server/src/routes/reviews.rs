@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extractors::JsonBody;
-use crate::http::query::{QueryParams, UuidValue};
+use crate::http::query::QueryParams;
 use crate::routes::auth::MessageResponse;
 use crate::{list_envelope, one_envelope};
 
@@ -180,7 +180,7 @@ pub async fn list_reviews(
     let page = reader.page();
     let (sort, direction) = reader.sort::<ReviewSort>();
     let filter = ReviewFilter {
-        product_ids: reader.many::<UuidValue>("product_id").into_iter().map(|id| id.0).collect(),
+        product_ids: reader.uuids("product_id"),
         statuses: reader.many("status"),
         min_rating: reader.parsed::<MinRating>("rating").map(|r| r.0),
     };
