@@ -12,6 +12,8 @@ mod m20261122_000004_categories;
 mod m20261201_000005_catalog;
 mod m20261201_000006_catalog_content;
 mod m20261201_000007_orders;
+mod m20261201_000008_escrow;
+mod m20261201_000009_coupons_customers;
 
 /// Applies Souk's migrations in order.
 #[derive(Debug)]
@@ -28,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_catalog::Migration),
             Box::new(m20261201_000006_catalog_content::Migration),
             Box::new(m20261201_000007_orders::Migration),
+            Box::new(m20261201_000008_escrow::Migration),
+            Box::new(m20261201_000009_coupons_customers::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ use souk_storage::{Database, SqlUsers};
 pub use souk_server;
 
 pub mod catalog;
+pub mod payments;
 
 /// The signing secret every test server uses.
 pub const TEST_JWT_SECRET: &str = "souk-test-secret-0123456789abcdef0123456789";

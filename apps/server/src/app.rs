@@ -11,6 +11,7 @@ use souk_auth::{NewUser, TokenKeys};
 use souk_marketplace::adapters::files::{FileStore, LocalFileStore, ObjectFileStore};
 use souk_marketplace::adapters::mail::{FileMailer, Mailer, SmtpMailer};
 use souk_marketplace::users::AdminOutcome;
+use souk_marketplace::adapters::payments::Providers;
 use souk_marketplace::{Marketplace, Services, Settings};
 use souk_storage::Database;
 use utoipa_actix_web::{AppExt, scope};
@@ -18,7 +19,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::{Config, FilesLocation};
 use crate::http::context::{head_as_get, request_context};
-use crate::http::extractors::path_error;
+use crate::http::extractors::{form_error, path_error};
 use crate::http::fallback::{RouteTable, not_found_or_method_not_allowed};
 use crate::http::idempotency::idempotency;
 use crate::http::metrics::Metrics;
@@ -75,11 +76,22 @@ pub async fn open_marketplace(config: &Config) -> anyhow::Result<Marketplace> {
         ),
     };
     let services =
-        Services { tokens: TokenKeys::hs256(config.resolve_jwt_secret()?.as_bytes()), mailer, files };
+        Services {
+            tokens: TokenKeys::hs256(config.resolve_jwt_secret()?.as_bytes()),
+            mailer,
+            files,
+            providers: Providers::builtin(),
+        };
     let db = Database::connect(&config.database_url, POOL_SIZE).await?;
     Ok(Marketplace::open(
         db,
-        Settings { sandbox: config.sandbox, auto_approve_products: config.auto_approve_products },
+        Settings {
+            sandbox: config.sandbox,
+            auto_approve_products: config.auto_approve_products,
+            platform_fee_basis_points: config.platform_fee.0,
+            release_delay_hours: config.release_delay_hours,
+            public_url: config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.bind)),
+        },
         services,
     )
     .await?)
@@ -124,16 +136,20 @@ pub struct RunningServer {
 
 /// Binds and starts serving; `handle_signals` makes SIGINT/SIGTERM stop it gracefully.
 pub async fn start(config: &Config, handle_signals: bool) -> anyhow::Result<RunningServer> {
-    let state = prepare(config).await?;
     let listener = TcpListener::bind(config.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
     let addr = listener.local_addr()?;
+    let mut config = config.clone();
+    config.public_url.get_or_insert_with(|| format!("http://{addr}"));
+    let config = &config;
+    let state = prepare(config).await?;
     let app_state = state.clone();
     let mut server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
             .app_data(app_state.clone())
             .app_data(web::PathConfig::default().error_handler(path_error))
+            .app_data(web::FormConfig::default().limit(4096).error_handler(form_error))
             .service(scope::scope("/api/v1").configure(routes::api))
             .configure(routes::ops)
             .split_for_parts();

@@ -85,6 +85,11 @@ pub struct Config {
     pub platform_fee: FeeBasisPoints,
     /// `SOUK_AUTO_APPROVE_PRODUCTS`: sellers' new products start `approved` instead of `waiting`.
     pub auto_approve_products: bool,
+    /// `SOUK_RELEASE_DELAY_HOURS`: how long after delivery an order without a trial is released.
+    pub release_delay_hours: i64,
+    /// `SOUK_PUBLIC_URL`: the base URL buyers and providers reach Souk at (no trailing slash);
+    /// `http://<bound address>` when unset.
+    pub public_url: Option<String>,
     /// `SOUK_LOG`: tracing filter.
     pub log: String,
     /// `SOUK_LOG_FORMAT`: `pretty` or `json`.
@@ -109,13 +114,15 @@ struct RawConfig {
     files_url: Option<String>,
     platform_fee_percent: Option<toml::Value>,
     auto_approve_products: Option<toml::Value>,
+    release_delay_hours: Option<toml::Value>,
+    public_url: Option<String>,
     log: Option<String>,
     log_format: Option<String>,
     rate_limits: Option<String>,
 }
 
 /// Environment variables and the `souk.toml` key each overrides.
-const ENV_KEYS: [(&str, &str); 14] = [
+const ENV_KEYS: [(&str, &str); 16] = [
     ("SOUK_BIND", "bind"),
     ("DATABASE_URL", "database_url"),
     ("SOUK_DATA_DIR", "data_dir"),
@@ -127,10 +134,15 @@ const ENV_KEYS: [(&str, &str); 14] = [
     ("SOUK_FILES_URL", "files_url"),
     ("SOUK_PLATFORM_FEE_PERCENT", "platform_fee_percent"),
     ("SOUK_AUTO_APPROVE_PRODUCTS", "auto_approve_products"),
+    ("SOUK_RELEASE_DELAY_HOURS", "release_delay_hours"),
+    ("SOUK_PUBLIC_URL", "public_url"),
     ("SOUK_LOG", "log"),
     ("SOUK_LOG_FORMAT", "log_format"),
     ("SOUK_RATE_LIMITS", "rate_limits"),
 ];
+
+/// Hours after delivery before an order without a trial is released, unless configured.
+pub const DEFAULT_RELEASE_DELAY_HOURS: i64 = 72;
 
 /// Shortest accepted signing secret, in bytes.
 pub const MIN_JWT_SECRET_LEN: usize = 32;
@@ -237,7 +249,25 @@ impl RawConfig {
         };
         let files_url = self.files_url.unwrap_or_else(|| data_dir.join("files").display().to_string());
         let files = FilesLocation::parse(&files_url)?;
+        let release_delay_hours = match &self.release_delay_hours {
+            None => DEFAULT_RELEASE_DELAY_HOURS,
+            Some(toml::Value::Integer(hours)) => *hours,
+            Some(toml::Value::String(text)) => text
+                .trim()
+                .parse()
+                .map_err(|_| anyhow::anyhow!("SOUK_RELEASE_DELAY_HOURS must be a whole number of hours"))?,
+            Some(other) => anyhow::bail!("SOUK_RELEASE_DELAY_HOURS must be a whole number of hours, got {other}"),
+        };
+        if !(0..=8760).contains(&release_delay_hours) {
+            anyhow::bail!("SOUK_RELEASE_DELAY_HOURS must be between 0 and 8760");
+        }
+        let public_url = self.public_url.map(|url| url.trim_end_matches('/').to_owned());
+        if public_url.as_ref().is_some_and(|url| !(url.starts_with("http://") || url.starts_with("https://"))) {
+            anyhow::bail!("SOUK_PUBLIC_URL must be an http or https URL");
+        }
         Ok(Config {
+            release_delay_hours,
+            public_url,
             bind,
             database_url,
             jwt_secret,

@@ -109,6 +109,9 @@ pub enum DomainError {
         /// The inputs at fault.
         errors: FieldErrors,
     },
+    /// An outside service (a payment provider) did not answer; answered `503`, safe to retry.
+    #[error("{0}")]
+    Unavailable(String),
     /// A state machine refused the event.
     #[error("cannot {event} from {from}")]
     InvalidTransition {

@@ -3,17 +3,24 @@
 
 pub mod accounts;
 pub mod adapters;
+pub mod balances;
 pub mod categories;
 pub mod clock;
 pub mod collections;
+pub mod coupons;
+pub mod disputes;
 pub mod files;
 pub mod idempotency;
 pub mod jobs;
 pub mod landing_pages;
 pub mod orders;
+pub mod payments;
+pub mod payouts;
+pub mod escrow;
 pub mod product_parts;
 pub mod products;
 pub mod profiles;
+pub mod returns;
 pub mod reviews;
 pub mod users;
 
@@ -27,6 +34,7 @@ pub use jobs::JobRun;
 
 use crate::adapters::files::FileStore;
 use crate::adapters::mail::Mailer;
+use crate::adapters::payments::Providers;
 
 /// The outside services a marketplace talks to.
 #[derive(Debug, Clone)]
@@ -37,6 +45,8 @@ pub struct Services {
     pub mailer: Arc<dyn Mailer>,
     /// Uploaded files.
     pub files: Arc<dyn FileStore>,
+    /// Payment providers.
+    pub providers: Providers,
 }
 
 /// Settings the use cases need from configuration.
@@ -46,6 +56,12 @@ pub struct Settings {
     pub sandbox: bool,
     /// Sellers' new products skip moderation (`admin_status` starts `approved`).
     pub auto_approve_products: bool,
+    /// The platform's fee on escrow release, in basis points of the released amount.
+    pub platform_fee_basis_points: i64,
+    /// How long after delivery (or service) an order without a trial is released automatically.
+    pub release_delay_hours: i64,
+    /// The base URL buyers and providers reach Souk at (hosted sandbox checkout, callbacks).
+    pub public_url: String,
 }
 
 /// Everything a use case needs: the database, platform time and shared services.
@@ -65,6 +81,8 @@ pub struct Marketplace {
     pub mailer: Arc<dyn Mailer>,
     /// Uploaded files.
     pub files: Arc<dyn FileStore>,
+    /// Payment providers by name.
+    pub providers: Providers,
 }
 
 impl Marketplace {
@@ -82,6 +100,7 @@ impl Marketplace {
             tokens: services.tokens,
             mailer: services.mailer,
             files: services.files,
+            providers: services.providers,
         };
         marketplace.sync_clock().await?;
         Ok(marketplace)

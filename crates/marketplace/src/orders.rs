@@ -8,9 +8,10 @@ use souk_catalog::{AddOnId, Product, ProductId, ProductRepository, VariantId};
 use souk_kernel::{Actor, DomainError, FieldErrors, Page, PageRequest, Role};
 use souk_orders::checkout::{PricedLine, price_checkout};
 use souk_orders::order::{
-    Address, DeliveryStatus, Fulfillment, Order, OrderId, PaymentStatus, RentalPeriod, order_number,
+    Address, DeliveryStatus, Fulfillment, Order, OrderId, OrderSource, PaymentStatus, RentalPeriod,
+    order_number,
 };
-use souk_orders::status::{Effect, OrderStatus, Party, TransitionContext, allowed, transition};
+use souk_orders::status::{Effect, OrderStatus, Party, allowed, transition};
 use souk_storage::orders::{
     ExportCursor, OrderEvent, OrderFilter, OrderScope, delete_order, due_unpaid_orders, export_orders,
     find_order, insert_order, list_orders, next_order_number, order_events, record_event, release_stock,
@@ -21,6 +22,8 @@ use souk_storage::{SqlProducts, db_error};
 use uuid::Uuid;
 
 use crate::Marketplace;
+use crate::escrow::{Mover, context};
+use crate::coupons::record_checkout_redemption;
 
 /// Hours an unpaid order holds its stock before it expires.
 pub const UNPAID_ORDER_HOURS: i64 = 24;
@@ -102,16 +105,6 @@ fn movable(order: &Order, party: Party, now: chrono::DateTime<chrono::Utc>) -> V
         .into_iter()
         .filter(|s| !DRIVEN_ELSEWHERE.contains(s))
         .collect()
-}
-
-/// The facts of an order for a party's transitions at `now`.
-fn context(order: &Order, party: Party, now: chrono::DateTime<chrono::Utc>) -> TransitionContext {
-    TransitionContext {
-        party,
-        has_trial: order.has_trial(),
-        trial_over: order.trial_ends_at.is_some_and(|end| end <= now),
-        paid: matches!(order.payment_status, PaymentStatus::Paid | PaymentStatus::PartiallyRefunded),
-    }
 }
 
 /// The trial terms a line is sold with, as stored on the line.
@@ -236,7 +229,8 @@ impl Marketplace {
                 "names no shipping rate: no rates are set up on this marketplace yet",
             );
         }
-        if request.coupon_code.is_some() {
+        let coupon_code = request.coupon_code.take().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+        if coupon_code.as_ref().is_some_and(|c| c.chars().count() > souk_orders::coupon::MAX_CODE_LEN) {
             errors.add("coupon_code", "names no coupon");
         }
         if request.lines.is_empty() || request.lines.len() > souk_orders::checkout::MAX_LINES {
@@ -282,9 +276,14 @@ impl Marketplace {
                 priced.push((i, line));
             }
         }
+        let coupons = match &coupon_code {
+            Some(code) => self.checkout_coupons(&tx, code, &priced, &mut errors).await?,
+            None => Vec::new(),
+        };
         errors.into_result()?;
-        let drafts = price_checkout(priced.iter().map(|(_, line)| line.clone()).collect())?;
+        let mut drafts = price_checkout(priced.iter().map(|(_, line)| line.clone()).collect())?;
         self.hold_stock_and_dates(&tx, &priced).await?;
+        let applied = self.redeem_checkout_coupons(&tx, &coupons, &mut drafts, buyer).await?;
         let now = self.clock().now();
         let cart_id = Uuid::now_v7();
         let mut orders = Vec::new();
@@ -296,6 +295,9 @@ impl Marketplace {
                 cart_id,
                 buyer_id: buyer,
                 seller_id: draft.seller_id,
+                customer_id: None,
+                coupon_code: applied.iter().find(|a| a.seller_id == draft.seller_id).map(|a| a.code.clone()),
+                source: OrderSource::Checkout,
                 status: OrderStatus::Pending,
                 payment_status: PaymentStatus::Unpaid,
                 delivery_status: DeliveryStatus::NotShipped,
@@ -307,11 +309,15 @@ impl Marketplace {
                 note: note.clone(),
                 is_archived: false,
                 trial_ends_at: None,
+                release_at: None,
                 expires_at: Some(now + Duration::hours(UNPAID_ORDER_HOURS)),
                 created_at: now,
                 updated_at: now,
             };
             insert_order(&tx, &order, Some(buyer)).await?;
+            if let Some(coupon) = applied.iter().find(|a| a.seller_id == order.seller_id) {
+                record_checkout_redemption(&tx, coupon, order.id, buyer, now).await?;
+            }
             let allowed_transitions = movable(&order, Party::Buyer, now);
             orders.push(OrderView { order, allowed_transitions });
         }
@@ -393,9 +399,8 @@ impl Marketplace {
         }))
     }
 
-    /// Moves an order through the state machine as the caller's party to it, applying the
-    /// transition's stock effects; money effects belong to the payment and escrow use cases,
-    /// which only paid orders reach.
+    /// Moves an order through the state machine as the caller's party to it, applying every
+    /// effect of the transition (stock, refund, release, trial clock) in the same transaction.
     pub async fn change_order_status(
         &self,
         actor: &Actor,
@@ -414,34 +419,13 @@ impl Marketplace {
         let party = Party::of(actor, order.buyer_id, order.seller_id)
             .ok_or(DomainError::NotFound { resource: "order" })?;
         let now = self.clock().now();
-        let step = transition(order.status, to, &context(&order, party, now))?;
         if DRIVEN_ELSEWHERE.contains(&to) {
+            transition(order.status, to, &context(&order, party, now))?;
             return Err(DomainError::Conflict(format!(
                 "an order moves to {to} through its return or dispute, not through a status change"
             )));
         }
-        for effect in &step.effects {
-            match effect {
-                Effect::ReleaseStock => release_order_stock(&tx, &order).await?,
-                Effect::HoldEscrow
-                | Effect::CommitStock
-                | Effect::RefundFull
-                | Effect::RefundLessPenalty
-                | Effect::StartTrialClock
-                | Effect::FreezeEscrow
-                | Effect::SettleDispute
-                | Effect::ReleaseEscrow => {
-                    return Err(DomainError::Conflict(format!(
-                        "moving this order to {to} needs {effect}, which arrives with payments and escrow"
-                    )));
-                }
-            }
-        }
-        order.status = step.to;
-        order.updated_at = now;
-        update_order_status(&tx, &order).await?;
-        record_event(&tx, order.id, Some(step.from), step.to, actor.user_id(), party.as_str(), reason, now)
-            .await?;
+        self.move_order(&tx, &mut order, to, Mover { party, user: actor.user_id() }, reason, now).await?;
         tx.commit().await.map_err(db_error)?;
         let allowed_transitions = movable(&order, party, now);
         Ok(OrderView { order, allowed_transitions })
@@ -620,10 +604,13 @@ impl Marketplace {
 }
 
 /// Gives back exactly the stock the order's checkout reserved (untracked products and rental
-/// lines hold none).
+/// lines hold none), and the coupon use of an order that was never paid.
 async fn release_order_stock(conn: &impl ConnectionTrait, order: &Order) -> Result<(), DomainError> {
     for line in order.lines.iter().filter(|l| l.stock_held) {
         release_stock(conn, line.product_id, line.variant_id, line.quantity).await?;
+    }
+    if matches!(order.payment_status, PaymentStatus::Unpaid | PaymentStatus::Failed) {
+        souk_storage::coupons::release_order_redemptions(conn, order.id).await?;
     }
     Ok(())
 }

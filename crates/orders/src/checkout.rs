@@ -150,6 +150,17 @@ pub fn price_checkout(lines: Vec<PricedLine>) -> Result<Vec<DraftOrder>, DomainE
     Ok(drafts)
 }
 
+/// Takes a coupon discount off a draft's totals: the discount is capped at the subtotal and the
+/// total becomes `subtotal - discount + shipping + fee`.
+pub fn apply_discount(totals: &mut Totals, discount: Money) -> Result<(), MoneyError> {
+    let capped =
+        Money::from_minor(discount.minor().clamp(0, totals.subtotal.minor()), totals.subtotal.currency());
+    totals.discount = capped;
+    totals.total =
+        totals.subtotal.checked_sub(capped)?.checked_add(totals.shipping)?.checked_add(totals.fee)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
@@ -190,6 +201,16 @@ mod tests {
         assert_eq!(drafts[0].totals.subtotal, usd(4_498 + 3));
         assert_eq!(drafts[0].totals.total, drafts[0].totals.subtotal);
         assert_eq!(drafts[1].totals.total, usd(500));
+    }
+
+    #[test]
+    fn a_discount_lowers_the_total_and_never_passes_the_subtotal() {
+        let mut drafts = price_checkout(vec![line(UserId::new(), usd(1_000), 2)]).unwrap();
+        let totals = &mut drafts[0].totals;
+        apply_discount(totals, usd(250)).unwrap();
+        assert_eq!((totals.discount, totals.total), (usd(250), usd(1_750)));
+        apply_discount(totals, usd(5_000)).unwrap();
+        assert_eq!((totals.discount, totals.total), (usd(2_000), usd(0)));
     }
 
     #[test]

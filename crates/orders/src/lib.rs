@@ -5,6 +5,7 @@
 //! link it directly.
 
 pub mod checkout;
+pub mod coupon;
 pub mod order;
 pub mod status;
 

@@ -24,6 +24,15 @@ wire_enum!(
 );
 
 wire_enum!(
+    /// Where an order was made: a Souk checkout, or outside Souk and recorded by an integration.
+    OrderSource { Checkout = "checkout", External = "external" }
+);
+
+/// The placeholder buyer of orders made outside Souk: a suspended account (created with the first
+/// such order) that can never sign in, so no caller is ever the buyer party of an external order.
+pub const EXTERNAL_BUYER: UserId = UserId(Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_e0b1));
+
+wire_enum!(
     /// How the buyer gets the goods.
     Fulfillment { Delivery = "delivery", Pickup = "pickup" }
 );
@@ -181,6 +190,12 @@ pub struct Order {
     pub buyer_id: UserId,
     /// The seller.
     pub seller_id: UserId,
+    /// The seller's customer record of the buyer.
+    pub customer_id: Option<Uuid>,
+    /// The coupon code that discounted the order, as the seller wrote it.
+    pub coupon_code: Option<String>,
+    /// A Souk checkout or an order recorded from outside.
+    pub source: OrderSource,
     /// Lifecycle state.
     pub status: OrderStatus,
     /// Money state.
@@ -203,6 +218,9 @@ pub struct Order {
     pub is_archived: bool,
     /// When the trial ends (once delivered with a trial).
     pub trial_ends_at: Option<DateTime<Utc>>,
+    /// When the escrow becomes due for automatic release (the trial's end, or the release delay
+    /// after delivery when there is no trial).
+    pub release_at: Option<DateTime<Utc>>,
     /// When an unpaid order expires and releases its stock.
     pub expires_at: Option<DateTime<Utc>>,
     /// Creation time.

@@ -18,6 +18,9 @@
 //! - Money effects (hold, refund, freeze, settle, release) are emitted only for `paid` orders: an
 //!   order recorded from an external checkout or paid on delivery has no escrow to move.
 //! - `trial_active -> *` reads only `trial_over`, not `has_trial`: being in the trial is the fact.
+//! - `return_requested -> trial_active` is the system's alone: a return nobody scanned within its
+//!   window expires and the order goes back to its trial with the clock it had (no effects); the
+//!   release job completes it once the trial is over.
 
 use souk_kernel::{Actor, DomainError, UserId, wire_enum};
 
@@ -209,6 +212,7 @@ fn permits(from: OrderStatus, to: OrderStatus, ctx: &TransitionContext) -> bool 
         (TrialActive, ReturnRequested) => party == Buyer && !ctx.trial_over,
         (TrialActive, Completed) => matches!(party, Buyer | Admin | System) && ctx.trial_over,
         (ReturnRequested, Returned | Disputed) => party == Seller,
+        (ReturnRequested, TrialActive) => party == System,
         (Disputed, Returned | Completed) => party == Admin,
         _ => false,
     }
@@ -222,6 +226,7 @@ fn effects(from: OrderStatus, to: OrderStatus, paid: bool) -> Vec<Effect> {
         (S::Pending, S::New) => vec![HoldEscrow],
         (S::Pending | S::Failed, S::Canceled) => vec![ReleaseStock],
         (_, S::Canceled | S::Declined) => vec![ReleaseStock, RefundFull],
+        (S::ReturnRequested, S::TrialActive) => Vec::new(),
         (_, S::TrialActive) => vec![StartTrialClock],
         (_, S::Disputed) => vec![FreezeEscrow],
         (S::Disputed, S::Returned) => vec![ReleaseStock, SettleDispute],
@@ -289,6 +294,7 @@ mod tests {
         (&[TrialActive], &[ReturnRequested], &[Buyer], Needs::TrialRunning),
         (&[ReturnRequested], &[Returned], &[Seller], Needs::Nothing),
         (&[ReturnRequested], &[Disputed], &[Seller], Needs::Nothing),
+        (&[ReturnRequested], &[TrialActive], &[System], Needs::Nothing),
         (&[Disputed], &[Returned, Completed], &[Admin], Needs::Nothing),
         (&[Delivered, CustomerConfirmed, ServiceProvided], &[Completed], &[System], Needs::NoTrial),
         (&[Delivered, CustomerConfirmed, ServiceProvided], &[Completed], &[Buyer, Admin], Needs::Nothing),
@@ -363,7 +369,7 @@ mod tests {
             }
         }
         assert_eq!(checked, 15 * 15 * 4 * 2 * 2 * 2);
-        assert_eq!(legal, 312, "the number of legal (from, to, context) combinations changed");
+        assert_eq!(legal, 320, "the number of legal (from, to, context) combinations changed");
     }
 
     #[test]
@@ -509,6 +515,17 @@ mod tests {
         );
         only(ReturnRequested, Disputed, &[Seller], ctx);
         assert_eq!(ok(ReturnRequested, Disputed, ctx(Seller)), [Effect::FreezeEscrow]);
+    }
+
+    #[test]
+    fn an_unscanned_return_expires_back_into_the_trial_without_effects() {
+        only(ReturnRequested, TrialActive, &[System], ctx);
+        let trial = |party| TransitionContext { has_trial: true, ..ctx(party) };
+        only(ReturnRequested, TrialActive, &[System], trial);
+        assert!(ok(ReturnRequested, TrialActive, trial(System)).is_empty(), "the trial clock keeps running");
+        let over = TransitionContext { trial_over: true, ..trial(System) };
+        assert!(ok(ReturnRequested, TrialActive, over).is_empty());
+        assert_eq!(allowed(ReturnRequested, &ctx(System)), [TrialActive]);
     }
 
     #[test]

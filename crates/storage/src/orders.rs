@@ -97,6 +97,41 @@ pub async fn release_stock(
     Ok(())
 }
 
+/// Turns units held by an order into a sale: on hand and reserved both fall by `quantity`
+/// (neither below zero, by the same conditional update).
+pub async fn commit_stock(
+    conn: &impl ConnectionTrait,
+    product_id: Uuid,
+    variant_id: Option<Uuid>,
+    quantity: i64,
+) -> Result<(), DomainError> {
+    match variant_id {
+        Some(variant) => {
+            variant::Entity::update_many()
+                .col_expr(variant::Column::Reserved, Expr::col(variant::Column::Reserved).sub(quantity))
+                .col_expr(variant::Column::Quantity, Expr::col(variant::Column::Quantity).sub(quantity))
+                .filter(variant::Column::Id.eq(variant))
+                .filter(variant::Column::Reserved.gte(quantity))
+                .filter(variant::Column::Quantity.gte(quantity))
+                .exec(conn)
+                .await
+                .map_err(db_error)?;
+        }
+        None => {
+            product::Entity::update_many()
+                .col_expr(product::Column::Reserved, Expr::col(product::Column::Reserved).sub(quantity))
+                .col_expr(product::Column::Quantity, Expr::col(product::Column::Quantity).sub(quantity))
+                .filter(product::Column::Id.eq(product_id))
+                .filter(product::Column::Reserved.gte(quantity))
+                .filter(product::Column::Quantity.gte(quantity))
+                .exec(conn)
+                .await
+                .map_err(db_error)?;
+        }
+    }
+    Ok(())
+}
+
 /// Whether an open order already rents the product on a day of the period.
 pub async fn rental_overlaps(
     conn: &impl ConnectionTrait,
@@ -136,6 +171,9 @@ pub async fn insert_order(
         cart_id: Set(o.cart_id),
         buyer_id: Set(o.buyer_id.as_uuid()),
         seller_id: Set(o.seller_id.as_uuid()),
+        customer_id: Set(o.customer_id),
+        coupon_code: Set(o.coupon_code.clone()),
+        source: Set(o.source.as_str().to_owned()),
         status: Set(o.status.as_str().to_owned()),
         payment_status: Set(o.payment_status.as_str().to_owned()),
         delivery_status: Set(o.delivery_status.as_str().to_owned()),
@@ -151,6 +189,7 @@ pub async fn insert_order(
         note: Set(o.note.clone()),
         is_archived: Set(o.is_archived),
         trial_ends_at: Set(o.trial_ends_at),
+        release_at: Set(o.release_at),
         expires_at: Set(o.expires_at),
         created_at: Set(o.created_at),
         updated_at: Set(o.updated_at),
@@ -215,6 +254,7 @@ pub async fn update_order_status(conn: &impl ConnectionTrait, o: &Order) -> Resu
         .col_expr(order::Column::PaymentStatus, Expr::value(o.payment_status.as_str()))
         .col_expr(order::Column::DeliveryStatus, Expr::value(o.delivery_status.as_str()))
         .col_expr(order::Column::TrialEndsAt, Expr::value(o.trial_ends_at))
+        .col_expr(order::Column::ReleaseAt, Expr::value(o.release_at))
         .col_expr(order::Column::ExpiresAt, Expr::value(o.expires_at))
         .col_expr(order::Column::UpdatedAt, Expr::value(o.updated_at))
         .filter(order::Column::Id.eq(o.id.as_uuid()))
@@ -260,6 +300,9 @@ fn assemble(row: order::Model, lines: Vec<order_line::Model>) -> Result<Order, D
         cart_id: row.cart_id,
         buyer_id: UserId(row.buyer_id),
         seller_id: UserId(row.seller_id),
+        customer_id: row.customer_id,
+        coupon_code: row.coupon_code,
+        source: row.source.parse().map_err(|_| corrupt("orders.source"))?,
         status: row.status.parse().map_err(|_| corrupt("orders.status"))?,
         payment_status: row.payment_status.parse().map_err(|_| corrupt("orders.payment_status"))?,
         delivery_status: row.delivery_status.parse().map_err(|_| corrupt("orders.delivery_status"))?,
@@ -277,6 +320,7 @@ fn assemble(row: order::Model, lines: Vec<order_line::Model>) -> Result<Order, D
         note: row.note,
         is_archived: row.is_archived,
         trial_ends_at: row.trial_ends_at,
+        release_at: row.release_at,
         expires_at: row.expires_at,
         created_at: row.created_at,
         updated_at: row.updated_at,
@@ -568,6 +612,32 @@ pub async fn due_unpaid_orders(
         .filter(order::Column::PaymentStatus.ne(PaymentStatus::Paid.as_str()))
         .filter(order::Column::ExpiresAt.lte(now))
         .order_by_asc(order::Column::ExpiresAt)
+        .limit(limit)
+        .into_tuple()
+        .all(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(ids.into_iter().map(OrderId).collect())
+}
+
+/// Orders whose trial or release delay has ended at `now`, soonest first.
+pub async fn due_for_release(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<OrderId>, DomainError> {
+    let waiting = [
+        OrderStatus::Delivered,
+        OrderStatus::ServiceProvided,
+        OrderStatus::CustomerConfirmed,
+        OrderStatus::TrialActive,
+    ];
+    let ids: Vec<Uuid> = order::Entity::find()
+        .select_only()
+        .column(order::Column::Id)
+        .filter(order::Column::Status.is_in(waiting.iter().map(|s| s.as_str())))
+        .filter(order::Column::ReleaseAt.lte(now))
+        .order_by_asc(order::Column::ReleaseAt)
         .limit(limit)
         .into_tuple()
         .all(conn)

@@ -200,12 +200,14 @@ impl From<DomainError> for ApiError {
                 let code = match code {
                     "EMAIL_NOT_VERIFIED" => ErrorCode::EmailNotVerified,
                     "SELLER_NOT_APPROVED" => ErrorCode::SellerNotApproved,
+                    "UNAUTHENTICATED" => ErrorCode::Unauthenticated,
                     _ => ErrorCode::Forbidden,
                 };
                 ApiError::new(code, message)
             }
             DomainError::TooManyAttempts(message) => ApiError::new(ErrorCode::RateLimited, message),
             DomainError::TooLarge(message) => ApiError::new(ErrorCode::PayloadTooLarge, message),
+            DomainError::Unavailable(message) => ApiError::new(ErrorCode::Unavailable, message),
             DomainError::InvalidTransition { from, event, allowed } => {
                 let mut errors = FieldErrors::new();
                 for event in allowed {

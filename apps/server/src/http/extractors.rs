@@ -111,6 +111,16 @@ pub fn path_error(error: PathError, _req: &HttpRequest) -> actix_web::Error {
     ApiError::new(ErrorCode::NotFound, "no such resource (malformed id)").into()
 }
 
+/// Answers an unreadable form body (the sandbox checkout page's buttons) in the envelope.
+pub fn form_error(error: actix_web::error::UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
+    let status = match error {
+        actix_web::error::UrlencodedError::ContentType => ErrorCode::UnsupportedMediaType,
+        actix_web::error::UrlencodedError::Overflow { .. } => ErrorCode::PayloadTooLarge,
+        _ => ErrorCode::ValidationFailed,
+    };
+    ApiError::new(status, format!("the form cannot be read: {error}")).into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

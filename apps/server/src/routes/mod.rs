@@ -3,18 +3,23 @@
 pub mod auth;
 pub mod categories;
 pub mod collections;
+pub mod coupons;
+pub mod escrow;
 pub mod files;
 pub mod landing_pages;
+pub mod ledger;
 pub mod oauth;
 pub mod ops;
 pub mod order_export;
 pub mod orders;
+pub mod payments;
 pub mod product_dto;
 pub mod product_parts;
 pub mod products;
 pub mod profiles;
 pub mod reviews;
 pub mod sandbox;
+pub mod sandbox_checkout;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -111,6 +116,35 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(orders::update_order)
         .service(orders::delete_order)
         .service(orders::change_order_status)
+        .service(coupons::list_coupons)
+        .service(coupons::redeem_coupon)
+        .service(coupons::get_coupon)
+        .service(coupons::create_coupon)
+        .service(coupons::update_coupon)
+        .service(coupons::delete_coupon)
+        .service(payments::create_gateway)
+        .service(payments::list_gateways)
+        .service(payments::get_gateway)
+        .service(payments::update_gateway)
+        .service(payments::delete_gateway)
+        .service(payments::initiate_payment)
+        .service(payments::payment_webhook)
+        .service(payments::payment_status)
+        .service(payments::order_payment)
+        .service(payments::refund_order)
+        .service(sandbox_checkout::checkout_page)
+        .service(sandbox_checkout::complete_checkout)
+        .service(escrow::list_holds)
+        .service(escrow::get_hold)
+        .service(escrow::seller_balance)
+        .service(escrow::list_payment_accounts)
+        .service(escrow::create_payment_account)
+        .service(escrow::update_payment_account)
+        .service(escrow::delete_payment_account)
+        .service(escrow::create_payout)
+        .service(escrow::list_payouts)
+        .service(ledger::list_ledger_accounts)
+        .service(ledger::list_ledger_entries)
         .service(sandbox::read_clock)
         .service(sandbox::advance_clock)
         .service(sandbox::run_jobs);

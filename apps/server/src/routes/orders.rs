@@ -148,7 +148,10 @@ pub struct CheckoutRequestDto {
     pub shipping_rate_id: Option<Uuid>,
     /// A pickup store (none are set up yet: `422` when given).
     pub pickup_store_id: Option<Uuid>,
-    /// A coupon code (`422` when it names no usable coupon).
+    /// A coupon code, any case: it discounts the order of the seller whose coupon it is (each
+    /// seller in the checkout with a coupon of that code). `422` on `coupon_code` when no seller
+    /// of the checkout has it, or it is not yet valid, expired, used up (overall or by this
+    /// buyer), in another currency, below its minimum subtotal or for none of the lines.
     pub coupon_code: Option<String>,
     /// A note to the sellers, at most 1000 characters.
     #[schema(max_length = 1000)]
@@ -225,6 +228,12 @@ pub struct OrderDto {
     pub buyer_id: Uuid,
     /// The seller.
     pub seller_id: Uuid,
+    /// The seller's customer record of the buyer (`GET /customers/{id}`).
+    pub customer_id: Option<Uuid>,
+    /// The coupon code that discounted the order (`totals.discount`).
+    pub coupon_code: Option<String>,
+    /// `checkout` (made in Souk) or `external` (recorded by `POST /orders`).
+    pub source: String,
     /// Lifecycle state.
     #[schema(example = "pending")]
     pub status: String,
@@ -267,6 +276,9 @@ pub const ORDER_FIELDS: &[&str] = &[
     "cart_id",
     "buyer_id",
     "seller_id",
+    "customer_id",
+    "coupon_code",
+    "source",
     "status",
     "payment_status",
     "delivery_status",
@@ -296,6 +308,9 @@ impl From<OrderView> for OrderDto {
             cart_id: o.cart_id,
             buyer_id: o.buyer_id.as_uuid(),
             seller_id: o.seller_id.as_uuid(),
+            customer_id: o.customer_id,
+            coupon_code: o.coupon_code,
+            source: o.source.as_str().to_owned(),
             status: o.status.as_str().to_owned(),
             payment_status: o.payment_status.as_str().to_owned(),
             delivery_status: o.delivery_status.as_str().to_owned(),

@@ -1,4 +1,6 @@
-//! Adapters to the outside world: e-mail and file storage.
+//! Adapters to the outside world: e-mail, file storage and payment providers.
 
+pub mod chapa;
 pub mod files;
 pub mod mail;
+pub mod payments;
