@@ -4,6 +4,7 @@ pub mod auth;
 pub mod categories;
 pub mod collections;
 pub mod coupons;
+pub mod disputes;
 pub mod escrow;
 pub mod files;
 pub mod landing_pages;
@@ -17,6 +18,7 @@ pub mod product_dto;
 pub mod product_parts;
 pub mod products;
 pub mod profiles;
+pub mod returns;
 pub mod reviews;
 pub mod sandbox;
 pub mod sandbox_checkout;
@@ -145,6 +147,16 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(escrow::list_payouts)
         .service(ledger::list_ledger_accounts)
         .service(ledger::list_ledger_entries)
+        .service(returns::create_return)
+        .service(returns::scan_return)
+        .service(returns::list_returns)
+        .service(returns::return_of_order)
+        .service(returns::get_return)
+        .service(returns::return_qr_png)
+        .service(returns::return_qr_svg)
+        .service(disputes::list_disputes)
+        .service(disputes::get_dispute)
+        .service(disputes::resolve_dispute)
         .service(sandbox::read_clock)
         .service(sandbox::advance_clock)
         .service(sandbox::run_jobs);
