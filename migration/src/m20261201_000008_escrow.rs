@@ -189,11 +189,19 @@ async fn index<T: IntoIden + Copy + 'static>(
 }
 
 fn user_fk<T: IntoIden + Copy + 'static>(table: T, column: T) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(table, column).to(Users::Table, Users::Id).on_delete(ForeignKeyAction::Restrict).to_owned()
+    ForeignKey::create()
+        .from(table, column)
+        .to(Users::Table, Users::Id)
+        .on_delete(ForeignKeyAction::Restrict)
+        .to_owned()
 }
 
 fn order_fk<T: IntoIden + Copy + 'static>(table: T, column: T) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(table, column).to(Orders::Table, Orders::Id).on_delete(ForeignKeyAction::Restrict).to_owned()
+    ForeignKey::create()
+        .from(table, column)
+        .to(Orders::Table, Orders::Id)
+        .on_delete(ForeignKeyAction::Restrict)
+        .to_owned()
 }
 
 #[async_trait::async_trait]
@@ -201,10 +209,20 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .alter_table(
-                Table::alter().table(Orders::Table).add_column(timestamp_with_time_zone_null(Orders::ReleaseAt)).to_owned(),
+                Table::alter()
+                    .table(Orders::Table)
+                    .add_column(timestamp_with_time_zone_null(Orders::ReleaseAt))
+                    .to_owned(),
             )
             .await?;
-        index(manager, "idx_orders_status_release", Orders::Table, &[Orders::Status, Orders::ReleaseAt], false).await?;
+        index(
+            manager,
+            "idx_orders_status_release",
+            Orders::Table,
+            &[Orders::Status, Orders::ReleaseAt],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -278,7 +296,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_payment_orders_order", PaymentOrders::Table, &[PaymentOrders::OrderId], false).await?;
+        index(manager, "idx_payment_orders_order", PaymentOrders::Table, &[PaymentOrders::OrderId], false)
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -301,8 +320,14 @@ impl MigrationTrait for Migration {
             true,
         )
         .await?;
-        index(manager, "idx_ledger_accounts_seller", LedgerAccounts::Table, &[LedgerAccounts::SellerId, LedgerAccounts::Kind], false)
-            .await?;
+        index(
+            manager,
+            "idx_ledger_accounts_seller",
+            LedgerAccounts::Table,
+            &[LedgerAccounts::SellerId, LedgerAccounts::Kind],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -319,7 +344,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_ledger_transfers_order", LedgerTransfers::Table, &[LedgerTransfers::OrderId], false).await?;
+        index(
+            manager,
+            "idx_ledger_transfers_order",
+            LedgerTransfers::Table,
+            &[LedgerTransfers::OrderId],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -344,9 +376,22 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_ledger_entries_account", LedgerEntries::Table, &[LedgerEntries::AccountId, LedgerEntries::Id], false)
-            .await?;
-        index(manager, "idx_ledger_entries_transfer", LedgerEntries::Table, &[LedgerEntries::TransferId], false).await?;
+        index(
+            manager,
+            "idx_ledger_entries_account",
+            LedgerEntries::Table,
+            &[LedgerEntries::AccountId, LedgerEntries::Id],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_ledger_entries_transfer",
+            LedgerEntries::Table,
+            &[LedgerEntries::TransferId],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -373,7 +418,14 @@ impl MigrationTrait for Migration {
             )
             .await?;
         index(manager, "idx_returns_order", Returns::Table, &[Returns::OrderId], false).await?;
-        index(manager, "idx_returns_status_expiry", Returns::Table, &[Returns::Status, Returns::ExpiresAt], false).await?;
+        index(
+            manager,
+            "idx_returns_status_expiry",
+            Returns::Table,
+            &[Returns::Status, Returns::ExpiresAt],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -427,7 +479,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_payment_accounts_user", PaymentAccounts::Table, &[PaymentAccounts::UserId], false).await?;
+        index(
+            manager,
+            "idx_payment_accounts_user",
+            PaymentAccounts::Table,
+            &[PaymentAccounts::UserId],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -444,7 +503,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_payouts_seller", Payouts::Table, &[Payouts::SellerId, Payouts::CreatedAt], false).await
+        index(manager, "idx_payouts_seller", Payouts::Table, &[Payouts::SellerId, Payouts::CreatedAt], false)
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -462,7 +522,11 @@ impl MigrationTrait for Migration {
         ] {
             manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
-        manager.drop_index(Index::drop().name("idx_orders_status_release").table(Orders::Table).to_owned()).await?;
-        manager.alter_table(Table::alter().table(Orders::Table).drop_column(Orders::ReleaseAt).to_owned()).await
+        manager
+            .drop_index(Index::drop().name("idx_orders_status_release").table(Orders::Table).to_owned())
+            .await?;
+        manager
+            .alter_table(Table::alter().table(Orders::Table).drop_column(Orders::ReleaseAt).to_owned())
+            .await
     }
 }

@@ -78,7 +78,13 @@ pub async fn pay(server: &TestServer, buyer: &str, order_id: &str) -> String {
 }
 
 /// A product listed, checked out and paid: returns the order id (status `new`, money held).
-pub async fn paid_order(server: &TestServer, admin: &str, seller: UserId, buyer: &str, product: Value) -> String {
+pub async fn paid_order(
+    server: &TestServer,
+    admin: &str,
+    seller: UserId,
+    buyer: &str,
+    product: Value,
+) -> String {
     let product = listed_product(server, admin, seller, product).await;
     let order = checkout_one(server, buyer, &product, 1).await;
     let id = order["id"].as_str().unwrap().to_owned();

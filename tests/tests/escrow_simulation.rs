@@ -52,7 +52,10 @@ const CHECKS: [(&str, &str); 6] = [
         "a currency's balances do not sum to zero",
         "SELECT COUNT(*) AS n FROM (SELECT currency FROM ledger_accounts GROUP BY currency HAVING SUM(balance) <> 0) x",
     ),
-    ("an account other than a buyer's funding went negative", "SELECT COUNT(*) AS n FROM ledger_accounts WHERE kind <> 'buyer_funding' AND balance < 0"),
+    (
+        "an account other than a buyer's funding went negative",
+        "SELECT COUNT(*) AS n FROM ledger_accounts WHERE kind <> 'buyer_funding' AND balance < 0",
+    ),
     (
         "a cached balance differs from the sum of its entries",
         "SELECT COUNT(*) AS n FROM ledger_accounts a WHERE a.balance <> \
@@ -95,8 +98,12 @@ async fn answer(response: reqwest::Response, step: usize, op: &str) -> (u16, Val
 }
 
 async fn random_operations_keep_the_ledger_balanced(backend: Backend) {
-    let steps: usize = std::env::var("SOUK_SIMULATION_STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(3000);
-    let options = Options { env: HashMap::from([("SOUK_PLATFORM_FEE_PERCENT".into(), "3.33".into())]), ..Options::default() };
+    let steps: usize =
+        std::env::var("SOUK_SIMULATION_STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(3000);
+    let options = Options {
+        env: HashMap::from([("SOUK_PLATFORM_FEE_PERCENT".into(), "3.33".into())]),
+        ..Options::default()
+    };
     let server = TestServer::start_with(backend, options).await;
     let (_, admin) = server.admin().await;
     let (sam, sam_token) = server.seller("sam").await;
@@ -141,8 +148,9 @@ async fn random_operations_keep_the_ledger_balanced(backend: Backend) {
                 op = "pay or fail";
                 let sim = &mut orders[pick];
                 let (b, _) = owners[&sim.id];
-                let response =
-                    server.post_json("/api/v1/payments/initiate", Some(&buyers[b]), &json!({"order_id": sim.id})).await;
+                let response = server
+                    .post_json("/api/v1/payments/initiate", Some(&buyers[b]), &json!({"order_id": sim.id}))
+                    .await;
                 let (status, body) = answer(response, step, op).await;
                 if status == 200 {
                     let tx_ref = body["data"]["tx_ref"].as_str().unwrap().to_owned();
@@ -155,7 +163,9 @@ async fn random_operations_keep_the_ledger_balanced(backend: Backend) {
                 op = "duplicate callback";
                 if let Some(tx_ref) = orders[pick].tx_ref.clone() {
                     let body = json!({"event": "charge.success", "tx_ref": tx_ref, "status": "success", "amount": "0.01", "currency": "USD"});
-                    let response = send_callback(&server, &gateway, &secret, chrono::Utc::now().timestamp(), &body).await;
+                    let response =
+                        send_callback(&server, &gateway, &secret, chrono::Utc::now().timestamp(), &body)
+                            .await;
                     answer(response, step, op).await;
                 }
             }
@@ -174,7 +184,11 @@ async fn random_operations_keep_the_ledger_balanced(backend: Backend) {
                 };
                 op = status;
                 let response = server
-                    .post_json(&format!("/api/v1/orders/{}/status", orders[pick].id), Some(token), &json!({"status": status}))
+                    .post_json(
+                        &format!("/api/v1/orders/{}/status", orders[pick].id),
+                        Some(token),
+                        &json!({"status": status}),
+                    )
                     .await;
                 answer(response, step, op).await;
             }
@@ -184,26 +198,44 @@ async fn random_operations_keep_the_ledger_balanced(backend: Backend) {
                 let cents = 1 + dice.below(800);
                 let amount = format!("{}.{:02}", cents / 100, cents % 100);
                 let response = server
-                    .post_json(&format!("/api/v1/orders/{}/refunds", orders[pick].id), Some(&products[p].1), &json!({"amount": amount}))
+                    .post_json(
+                        &format!("/api/v1/orders/{}/refunds", orders[pick].id),
+                        Some(&products[p].1),
+                        &json!({"amount": amount}),
+                    )
                     .await;
                 answer(response, step, op).await;
             }
             _ => {
                 op = "clock";
                 let seconds = 3600 * (1 + dice.below(48) as i64);
-                let response = server.post_json("/api/v1/sandbox/clock", Some(&admin), &json!({"advance_seconds": seconds})).await;
+                let response = server
+                    .post_json("/api/v1/sandbox/clock", Some(&admin), &json!({"advance_seconds": seconds}))
+                    .await;
                 answer(response, step, op).await;
             }
         }
         check_invariants(&server, step, op).await;
     }
     for (what, sql) in [
-        ("completed orders", "SELECT COUNT(*) AS n FROM orders WHERE status = 'completed' AND payment_status <> 'unpaid'"),
-        ("refunded cancellations", "SELECT COUNT(*) AS n FROM orders WHERE status = 'canceled' AND payment_status = 'refunded'"),
+        (
+            "completed orders",
+            "SELECT COUNT(*) AS n FROM orders WHERE status = 'completed' AND payment_status <> 'unpaid'",
+        ),
+        (
+            "refunded cancellations",
+            "SELECT COUNT(*) AS n FROM orders WHERE status = 'canceled' AND payment_status = 'refunded'",
+        ),
         ("declined orders", "SELECT COUNT(*) AS n FROM orders WHERE status = 'declined'"),
         ("trials", "SELECT COUNT(*) AS n FROM orders WHERE trial_ends_at IS NOT NULL"),
-        ("partial refunds", "SELECT COUNT(*) AS n FROM ledger_transfers WHERE kind = 'refund' AND key LIKE '%:manual:%'"),
-        ("fees", "SELECT COUNT(*) AS n FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.kind = 'platform_revenue'"),
+        (
+            "partial refunds",
+            "SELECT COUNT(*) AS n FROM ledger_transfers WHERE kind = 'refund' AND key LIKE '%:manual:%'",
+        ),
+        (
+            "fees",
+            "SELECT COUNT(*) AS n FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.kind = 'platform_revenue'",
+        ),
     ] {
         assert!(count_rows(&server, sql).await > 0, "the simulation never produced {what}");
     }

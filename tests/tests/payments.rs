@@ -30,8 +30,10 @@ async fn gateways_are_admin_only_and_hide_their_secrets(backend: Backend) {
     let (_, admin) = server.admin().await;
     let (_, seller) = server.seller("sam").await;
     let body = json!({"title": "Sandbox", "provider": "sandbox", "currency": "USD", "min_transaction_size": "1", "max_transaction_size": 500});
-    expect_error(server.post_json("/api/v1/payment-gateways", Some(&seller), &body).await, 403, "FORBIDDEN").await;
-    expect_error(server.post_json("/api/v1/payment-gateways", None, &body).await, 401, "UNAUTHENTICATED").await;
+    expect_error(server.post_json("/api/v1/payment-gateways", Some(&seller), &body).await, 403, "FORBIDDEN")
+        .await;
+    expect_error(server.post_json("/api/v1/payment-gateways", None, &body).await, 401, "UNAUTHENTICATED")
+        .await;
     let created = server.post_json("/api/v1/payment-gateways", Some(&admin), &body).await;
     assert_eq!(created.status(), 201);
     let created = json(created).await["data"]["payment_gateway"].clone();
@@ -44,33 +46,54 @@ async fn gateways_are_admin_only_and_hide_their_secrets(backend: Backend) {
     assert!(read.get("webhook_secret").is_none(), "secrets are write-only: {read}");
     assert_eq!(read["secrets_set"], json!(["webhook_secret"]));
     let bad = json!({"title": "", "provider": "chapa", "currency": "XYZ"});
-    let errors = expect_error(server.post_json("/api/v1/payment-gateways", Some(&admin), &bad).await, 422, "VALIDATION_FAILED").await;
+    let errors = expect_error(
+        server.post_json("/api/v1/payment-gateways", Some(&admin), &bad).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
     assert!(errors["errors"]["currency"].is_array(), "{errors}");
     let chapa = json!({"title": "Chapa", "provider": "chapa", "currency": "ETB"});
-    let errors = expect_error(server.post_json("/api/v1/payment-gateways", Some(&admin), &chapa).await, 422, "VALIDATION_FAILED").await;
+    let errors = expect_error(
+        server.post_json("/api/v1/payment-gateways", Some(&admin), &chapa).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
     assert!(errors["errors"]["secrets.secret_key"].is_array(), "{errors}");
     let patched = server
-        .patch_json(&format!("/api/v1/payment-gateways/{id}"), Some(&admin), &json!({"status": "inactive", "max_transaction_size": null}))
+        .patch_json(
+            &format!("/api/v1/payment-gateways/{id}"),
+            Some(&admin),
+            &json!({"status": "inactive", "max_transaction_size": null}),
+        )
         .await;
     assert_eq!(patched.status(), 200);
     let patched = json(patched).await["data"]["payment_gateway"].clone();
-    assert_eq!((patched["status"].as_str(), patched["max_transaction_size"].is_null()), (Some("inactive"), true));
+    assert_eq!(
+        (patched["status"].as_str(), patched["max_transaction_size"].is_null()),
+        (Some("inactive"), true)
+    );
     let list = json(server.get("/api/v1/payment-gateways", Some(&admin)).await).await;
     assert_eq!(list["data"]["pagination"]["total"], 1);
     assert_eq!(server.delete(&format!("/api/v1/payment-gateways/{id}"), Some(&admin)).await.status(), 200);
-    expect_error(server.get(&format!("/api/v1/payment-gateways/{id}"), Some(&admin)).await, 404, "NOT_FOUND").await;
+    expect_error(server.get(&format!("/api/v1/payment-gateways/{id}"), Some(&admin)).await, 404, "NOT_FOUND")
+        .await;
     server.stop().await;
 }
 
 async fn a_sandbox_payment_holds_the_money_and_completion_releases_it(backend: Backend) {
-    let options = Options { env: [("SOUK_PLATFORM_FEE_PERCENT".into(), "2.5".into())].into(), ..Options::default() };
+    let options =
+        Options { env: [("SOUK_PLATFORM_FEE_PERCENT".into(), "2.5".into())].into(), ..Options::default() };
     let server = TestServer::start_with(backend, options).await;
     let (_, admin) = server.admin().await;
     let (seller, seller_token) = server.seller("sam").await;
     let (_, buyer) = server.buyer("amina").await;
     let (_, other_buyer) = server.buyer("bo").await;
     sandbox_gateway(&server, &admin, "USD").await;
-    let product = listed_product(&server, &admin, seller.id, json!({"title": "Lamp", "price": "19.99", "quantity": 3})).await;
+    let product =
+        listed_product(&server, &admin, seller.id, json!({"title": "Lamp", "price": "19.99", "quantity": 3}))
+            .await;
     let placed = checkout_one(&server, &buyer, &product, 1).await;
     let id = placed["id"].as_str().unwrap();
     expect_error(
@@ -79,8 +102,12 @@ async fn a_sandbox_payment_holds_the_money_and_completion_releases_it(backend: B
         "NOT_FOUND",
     )
     .await;
-    expect_error(server.post_json("/api/v1/payments/initiate", Some(&buyer), &json!({})).await, 422, "VALIDATION_FAILED")
-        .await;
+    expect_error(
+        server.post_json("/api/v1/payments/initiate", Some(&buyer), &json!({})).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
     let started = initiate(&server, &buyer, id).await;
     let tx_ref = started["tx_ref"].as_str().unwrap();
     let checkout_url = started["checkout_url"].as_str().unwrap();
@@ -93,14 +120,25 @@ async fn a_sandbox_payment_holds_the_money_and_completion_releases_it(backend: B
     let paid = json(paid).await;
     assert_eq!(paid["data"]["payment"]["status"], "held_in_escrow");
     assert_eq!(paid["data"]["order"]["status"], "new");
-    let status = json(server.get(&format!("/api/v1/payments/status?tx_ref={tx_ref}"), Some(&seller_token)).await).await;
+    let status =
+        json(server.get(&format!("/api/v1/payments/status?tx_ref={tx_ref}"), Some(&seller_token)).await)
+            .await;
     assert_eq!(status["data"]["payment"]["amount"], "19.99");
-    expect_error(server.get(&format!("/api/v1/payments/status?tx_ref={tx_ref}"), Some(&other_buyer)).await, 404, "NOT_FOUND")
-        .await;
+    expect_error(
+        server.get(&format!("/api/v1/payments/status?tx_ref={tx_ref}"), Some(&other_buyer)).await,
+        404,
+        "NOT_FOUND",
+    )
+    .await;
     let money = order_payment(&server, &buyer, id).await;
     assert_eq!((money["held"].as_str(), money["in_escrow"].as_str()), (Some("19.99"), Some("19.99")));
     assert_eq!(money["method"], "sandbox");
-    expect_error(server.get(&format!("/api/v1/orders/{id}/payment"), Some(&other_buyer)).await, 404, "NOT_FOUND").await;
+    expect_error(
+        server.get(&format!("/api/v1/orders/{id}/payment"), Some(&other_buyer)).await,
+        404,
+        "NOT_FOUND",
+    )
+    .await;
     assert_ledger_balances(&server).await;
     move_to(&server, &seller_token, id, "accepted").await;
     move_to(&server, &seller_token, id, "shipped").await;
@@ -138,17 +176,32 @@ async fn forged_stale_and_replayed_callbacks_change_nothing(backend: Backend) {
     let (seller, _) = server.seller("sam").await;
     let (_, buyer) = server.buyer("amina").await;
     let (gateway, secret) = sandbox_gateway(&server, &admin, "USD").await;
-    let product = listed_product(&server, &admin, seller.id, json!({"title": "Lamp", "price": "10", "quantity": 3})).await;
+    let product =
+        listed_product(&server, &admin, seller.id, json!({"title": "Lamp", "price": "10", "quantity": 3}))
+            .await;
     let placed = checkout_one(&server, &buyer, &product, 1).await;
     let id = placed["id"].as_str().unwrap();
     let tx_ref = initiate(&server, &buyer, id).await["tx_ref"].as_str().unwrap().to_owned();
     let body = json!({"event": "charge.success", "tx_ref": tx_ref, "status": "success", "amount": "10.00", "currency": "USD"});
-    expect_error(send_callback(&server, &gateway, "whsec_forged", now(), &body).await, 401, "UNAUTHENTICATED").await;
-    expect_error(send_callback(&server, &gateway, &secret, now() - 301, &body).await, 401, "UNAUTHENTICATED").await;
-    let unsigned = server.client.post(server.url(&format!("/api/v1/payments/webhook/{gateway}"))).json(&body).send().await.unwrap();
+    expect_error(
+        send_callback(&server, &gateway, "whsec_forged", now(), &body).await,
+        401,
+        "UNAUTHENTICATED",
+    )
+    .await;
+    expect_error(send_callback(&server, &gateway, &secret, now() - 301, &body).await, 401, "UNAUTHENTICATED")
+        .await;
+    let unsigned = server
+        .client
+        .post(server.url(&format!("/api/v1/payments/webhook/{gateway}")))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     expect_error(unsigned, 401, "UNAUTHENTICATED").await;
     let cheaper = json!({"event": "charge.success", "tx_ref": tx_ref, "status": "success", "amount": "1.00", "currency": "USD"});
-    expect_error(send_callback(&server, &gateway, &secret, now(), &cheaper).await, 422, "VALIDATION_FAILED").await;
+    expect_error(send_callback(&server, &gateway, &secret, now(), &cheaper).await, 422, "VALIDATION_FAILED")
+        .await;
     assert_eq!(order(&server, &buyer, id).await["status"], "pending");
     let response = send_callback(&server, &gateway, &secret, now(), &body).await;
     assert_eq!(response.status(), 200);
@@ -170,7 +223,9 @@ async fn ten_identical_callbacks_at_once_make_one_hold(backend: Backend) {
     let (seller, _) = server.seller("sam").await;
     let (_, buyer) = server.buyer("amina").await;
     let (gateway, secret) = sandbox_gateway(&server, &admin, "USD").await;
-    let product = listed_product(&server, &admin, seller.id, json!({"title": "Lamp", "price": "10", "quantity": 3})).await;
+    let product =
+        listed_product(&server, &admin, seller.id, json!({"title": "Lamp", "price": "10", "quantity": 3}))
+            .await;
     let placed = checkout_one(&server, &buyer, &product, 1).await;
     let id = placed["id"].as_str().unwrap().to_owned();
     let tx_ref = initiate(&server, &buyer, &id).await["tx_ref"].as_str().unwrap().to_owned();
@@ -178,7 +233,9 @@ async fn ten_identical_callbacks_at_once_make_one_hold(backend: Backend) {
     let mut tasks = Vec::new();
     for _ in 0..10 {
         let (server, gateway, secret, body) = (server.clone(), gateway.clone(), secret.clone(), body.clone());
-        tasks.push(tokio::spawn(async move { send_callback(&server, &gateway, &secret, now(), &body).await.status().as_u16() }));
+        tasks.push(tokio::spawn(async move {
+            send_callback(&server, &gateway, &secret, now(), &body).await.status().as_u16()
+        }));
     }
     for task in tasks {
         assert_eq!(task.await.unwrap(), 200);
@@ -195,17 +252,41 @@ async fn refunds_never_exceed_what_was_paid_and_cancel_refunds_the_rest(backend:
     let (_, other_seller) = server.seller("zed").await;
     let (_, buyer) = server.buyer("amina").await;
     sandbox_gateway(&server, &admin, "USD").await;
-    let product = listed_product(&server, &admin, seller.id, json!({"title": "Lamp", "price": "10", "quantity": 3})).await;
+    let product =
+        listed_product(&server, &admin, seller.id, json!({"title": "Lamp", "price": "10", "quantity": 3}))
+            .await;
     let placed = checkout_one(&server, &buyer, &product, 2).await;
     let id = placed["id"].as_str().unwrap();
     pay(&server, &buyer, id).await;
     let path = format!("/api/v1/orders/{id}/refunds");
-    expect_error(server.post_json(&path, Some(&buyer), &json!({"amount": "1"})).await, 403, "FORBIDDEN").await;
-    expect_error(server.post_json(&path, Some(&other_seller), &json!({"amount": "1"})).await, 404, "NOT_FOUND").await;
-    expect_error(server.post_json(&path, Some(&seller_token), &json!({"amount": "20.01"})).await, 422, "VALIDATION_FAILED").await;
-    expect_error(server.post_json(&path, Some(&seller_token), &json!({"amount": "0"})).await, 422, "VALIDATION_FAILED").await;
-    expect_error(server.post_json(&path, Some(&seller_token), &json!({"amount": "1.001"})).await, 422, "VALIDATION_FAILED").await;
-    let refund = server.post_json(&path, Some(&seller_token), &json!({"amount": "4.50", "reason": "scratched"})).await;
+    expect_error(server.post_json(&path, Some(&buyer), &json!({"amount": "1"})).await, 403, "FORBIDDEN")
+        .await;
+    expect_error(
+        server.post_json(&path, Some(&other_seller), &json!({"amount": "1"})).await,
+        404,
+        "NOT_FOUND",
+    )
+    .await;
+    expect_error(
+        server.post_json(&path, Some(&seller_token), &json!({"amount": "20.01"})).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    expect_error(
+        server.post_json(&path, Some(&seller_token), &json!({"amount": "0"})).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    expect_error(
+        server.post_json(&path, Some(&seller_token), &json!({"amount": "1.001"})).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    let refund =
+        server.post_json(&path, Some(&seller_token), &json!({"amount": "4.50", "reason": "scratched"})).await;
     assert_eq!(refund.status(), 201);
     let refund = json(refund).await["data"]["refund"].clone();
     assert_eq!((refund["amount"].as_str(), refund["source"].as_str()), (Some("4.50"), Some("escrow")));
@@ -228,8 +309,15 @@ async fn release_waits_for_the_trial_and_refund_after_release_comes_from_the_sel
     let (seller, seller_token) = server.seller("sam").await;
     let (_, buyer) = server.buyer("amina").await;
     sandbox_gateway(&server, &admin, "USD").await;
-    let trial = json!({"trial_days": 7, "penalty_type": "flat", "penalty_value": "1", "return_window_hours": 24});
-    let product = listed_product(&server, &admin, seller.id, json!({"title": "Chair", "price": "50", "quantity": 2, "trial_policy": trial})).await;
+    let trial =
+        json!({"trial_days": 7, "penalty_type": "flat", "penalty_value": "1", "return_window_hours": 24});
+    let product = listed_product(
+        &server,
+        &admin,
+        seller.id,
+        json!({"title": "Chair", "price": "50", "quantity": 2, "trial_policy": trial}),
+    )
+    .await;
     let placed = checkout_one(&server, &buyer, &product, 1).await;
     let id = placed["id"].as_str().unwrap();
     pay(&server, &buyer, id).await;
@@ -241,12 +329,20 @@ async fn release_waits_for_the_trial_and_refund_after_release_comes_from_the_sel
     let jobs = server.post_json("/api/v1/sandbox/jobs/run", Some(&admin), &json!({})).await;
     assert_eq!(jobs.status(), 200);
     assert_eq!(order(&server, &buyer, id).await["status"], "trial_active");
-    let advanced = server.post_json("/api/v1/sandbox/clock", Some(&admin), &json!({"advance_seconds": 8 * 86_400})).await;
+    let advanced = server
+        .post_json("/api/v1/sandbox/clock", Some(&admin), &json!({"advance_seconds": 8 * 86_400}))
+        .await;
     assert_eq!(advanced.status(), 200);
-    assert_eq!(order(&server, &buyer, id).await["status"], "completed", "the trial's end releases the escrow");
+    assert_eq!(
+        order(&server, &buyer, id).await["status"],
+        "completed",
+        "the trial's end releases the escrow"
+    );
     let money = order_payment(&server, &seller_token, id).await;
     assert_eq!(money["released"], "50.00");
-    let refund = server.post_json(&format!("/api/v1/orders/{id}/refunds"), Some(&admin), &json!({"amount": "5"})).await;
+    let refund = server
+        .post_json(&format!("/api/v1/orders/{id}/refunds"), Some(&admin), &json!({"amount": "5"}))
+        .await;
     assert_eq!(refund.status(), 201);
     assert_eq!(json(refund).await["data"]["refund"]["source"], "seller_balance");
     assert_ledger_balances(&server).await;
@@ -259,7 +355,9 @@ async fn a_failed_payment_can_be_retried(backend: Backend) {
     let (seller, _) = server.seller("sam").await;
     let (_, buyer) = server.buyer("amina").await;
     sandbox_gateway(&server, &admin, "USD").await;
-    let product = listed_product(&server, &admin, seller.id, json!({"title": "Lamp", "price": "10", "quantity": 3})).await;
+    let product =
+        listed_product(&server, &admin, seller.id, json!({"title": "Lamp", "price": "10", "quantity": 3}))
+            .await;
     let placed = checkout_one(&server, &buyer, &product, 1).await;
     let id = placed["id"].as_str().unwrap();
     let tx_ref = initiate(&server, &buyer, id).await["tx_ref"].as_str().unwrap().to_owned();
@@ -277,7 +375,12 @@ async fn sandbox_checkout_is_gone_outside_sandbox_mode(backend: Backend) {
     let server = TestServer::start_with(backend, Options { sandbox: false, ..Options::default() }).await;
     let (_, admin) = server.admin().await;
     let body = json!({"title": "Sandbox", "provider": "sandbox", "currency": "USD"});
-    let errors = expect_error(server.post_json("/api/v1/payment-gateways", Some(&admin), &body).await, 422, "VALIDATION_FAILED").await;
+    let errors = expect_error(
+        server.post_json("/api/v1/payment-gateways", Some(&admin), &body).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
     assert!(errors["errors"]["provider"].is_array());
     expect_error(server.get("/api/v1/sandbox/checkout/souk_x", None).await, 404, "NOT_FOUND").await;
     server.stop().await;

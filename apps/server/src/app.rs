@@ -10,8 +10,8 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use souk_auth::{NewUser, TokenKeys};
 use souk_marketplace::adapters::files::{FileStore, LocalFileStore, ObjectFileStore};
 use souk_marketplace::adapters::mail::{FileMailer, Mailer, SmtpMailer};
-use souk_marketplace::users::AdminOutcome;
 use souk_marketplace::adapters::payments::Providers;
+use souk_marketplace::users::AdminOutcome;
 use souk_marketplace::{Marketplace, Services, Settings};
 use souk_storage::Database;
 use utoipa_actix_web::{AppExt, scope};
@@ -75,13 +75,12 @@ pub async fn open_marketplace(config: &Config) -> anyhow::Result<Marketplace> {
                 .map_err(|e| anyhow::anyhow!("SOUK_FILES_URL: {e}"))?,
         ),
     };
-    let services =
-        Services {
-            tokens: TokenKeys::hs256(config.resolve_jwt_secret()?.as_bytes()),
-            mailer,
-            files,
-            providers: Providers::builtin(),
-        };
+    let services = Services {
+        tokens: TokenKeys::hs256(config.resolve_jwt_secret()?.as_bytes()),
+        mailer,
+        files,
+        providers: Providers::builtin(),
+    };
     let db = Database::connect(&config.database_url, POOL_SIZE).await?;
     Ok(Marketplace::open(
         db,

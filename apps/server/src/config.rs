@@ -256,13 +256,16 @@ impl RawConfig {
                 .trim()
                 .parse()
                 .map_err(|_| anyhow::anyhow!("SOUK_RELEASE_DELAY_HOURS must be a whole number of hours"))?,
-            Some(other) => anyhow::bail!("SOUK_RELEASE_DELAY_HOURS must be a whole number of hours, got {other}"),
+            Some(other) => {
+                anyhow::bail!("SOUK_RELEASE_DELAY_HOURS must be a whole number of hours, got {other}")
+            }
         };
         if !(0..=8760).contains(&release_delay_hours) {
             anyhow::bail!("SOUK_RELEASE_DELAY_HOURS must be between 0 and 8760");
         }
         let public_url = self.public_url.map(|url| url.trim_end_matches('/').to_owned());
-        if public_url.as_ref().is_some_and(|url| !(url.starts_with("http://") || url.starts_with("https://"))) {
+        if public_url.as_ref().is_some_and(|url| !(url.starts_with("http://") || url.starts_with("https://")))
+        {
             anyhow::bail!("SOUK_PUBLIC_URL must be an http or https URL");
         }
         Ok(Config {

@@ -21,7 +21,11 @@ souk_kernel::wire_enum!(
 );
 
 /// How the escrow of a disputed order is divided: `(to buyer, to seller)`, both in minor units.
-pub fn divide(outcome: Outcome, in_escrow: i64, buyer_amount: Option<i64>) -> Result<(i64, i64), DomainError> {
+pub fn divide(
+    outcome: Outcome,
+    in_escrow: i64,
+    buyer_amount: Option<i64>,
+) -> Result<(i64, i64), DomainError> {
     match (outcome, buyer_amount) {
         (Outcome::RefundBuyer, None) => Ok((in_escrow, 0)),
         (Outcome::ReleaseToSeller, None) => Ok((0, in_escrow)),

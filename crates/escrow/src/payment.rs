@@ -113,8 +113,12 @@ mod tests {
     #[test]
     fn the_status_follows_the_money() {
         use AttemptStatus::*;
-        let trail =
-            |held, released, refunded| MoneyTrail { held, released, refunded, in_escrow: held - released - refunded };
+        let trail = |held, released, refunded| MoneyTrail {
+            held,
+            released,
+            refunded,
+            in_escrow: held - released - refunded,
+        };
         assert_eq!(payment_status(Pending, &trail(0, 0, 0)), PaymentStatus::Pending);
         assert_eq!(payment_status(Failed, &trail(0, 0, 0)), PaymentStatus::Failed);
         assert_eq!(payment_status(Succeeded, &trail(100, 0, 0)), PaymentStatus::HeldInEscrow);

@@ -85,7 +85,8 @@ mod tests {
         for bad in ["", "t=10", "v1=00", "t=x,v1=00", "t=10,v1=zz"] {
             assert_eq!(verify(bad, b"whsec", b"body", 10), Err(SignatureError::Malformed), "{bad}");
         }
-        let rotated = format!("{},v1={}", sign(b"old", 10, b"body"), &header[header.find("v1=").unwrap() + 3..]);
+        let rotated =
+            format!("{},v1={}", sign(b"old", 10, b"body"), &header[header.find("v1=").unwrap() + 3..]);
         assert_eq!(verify(&rotated, b"whsec", b"body", 10), Ok(()));
     }
 }

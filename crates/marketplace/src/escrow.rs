@@ -86,8 +86,15 @@ impl Marketplace {
                     }
                 }
                 Effect::RefundFull => {
-                    self.refund_escrow(tx, order, None, "full refund", &format!("refund:{}:{}", order.id, to), now)
-                        .await?;
+                    self.refund_escrow(
+                        tx,
+                        order,
+                        None,
+                        "full refund",
+                        &format!("refund:{}:{}", order.id, to),
+                        now,
+                    )
+                    .await?;
                 }
                 Effect::ReleaseEscrow => self.release_escrow(tx, order, now).await?,
                 Effect::StartTrialClock => {
@@ -95,7 +102,10 @@ impl Marketplace {
                     order.trial_ends_at = Some(ends);
                     order.release_at = Some(ends);
                 }
-                Effect::HoldEscrow | Effect::RefundLessPenalty | Effect::FreezeEscrow | Effect::SettleDispute => {}
+                Effect::HoldEscrow
+                | Effect::RefundLessPenalty
+                | Effect::FreezeEscrow
+                | Effect::SettleDispute => {}
             }
         }
         order.status = step.to;
@@ -106,15 +116,19 @@ impl Marketplace {
         if matches!(to, OrderStatus::Delivered) {
             order.delivery_status = souk_orders::order::DeliveryStatus::Delivered;
         }
-        let awaiting_release =
-            matches!(to, OrderStatus::Delivered | OrderStatus::ServiceProvided | OrderStatus::CustomerConfirmed);
+        let awaiting_release = matches!(
+            to,
+            OrderStatus::Delivered | OrderStatus::ServiceProvided | OrderStatus::CustomerConfirmed
+        );
         if awaiting_release && !order.has_trial() && order.release_at.is_none() {
             order.release_at = Some(now + Duration::hours(self.settings.release_delay_hours));
         }
         update_order_status(tx, order).await?;
-        record_event(tx, order.id, Some(step.from), step.to, mover.user, mover.party.as_str(), reason, now).await?;
+        record_event(tx, order.id, Some(step.from), step.to, mover.user, mover.party.as_str(), reason, now)
+            .await?;
         if awaiting_release && order.has_trial() {
-            Box::pin(self.move_order(tx, order, OrderStatus::TrialActive, Mover::system(), None, now)).await?;
+            Box::pin(self.move_order(tx, order, OrderStatus::TrialActive, Mover::system(), None, now))
+                .await?;
         }
         Ok(step)
     }
@@ -158,7 +172,11 @@ impl Marketplace {
         order: &Order,
     ) -> Result<PaymentStatus, DomainError> {
         let trail = ledger::order_trail(tx, &[order.id.as_uuid()]).await?;
-        Ok(if trail.refunded >= trail.held { PaymentStatus::Refunded } else { PaymentStatus::PartiallyRefunded })
+        Ok(if trail.refunded >= trail.held {
+            PaymentStatus::Refunded
+        } else {
+            PaymentStatus::PartiallyRefunded
+        })
     }
 
     /// Releases everything in the order's escrow to the seller less the platform fee, in one
@@ -190,7 +208,10 @@ impl Marketplace {
         let fee = platform_fee(amount, self.settings.platform_fee_basis_points);
         let mut legs = vec![
             Leg { account: escrow_account(order), amount: -amount },
-            Leg { account: AccountRef::seller_available(order.seller_id.as_uuid(), currency), amount: amount - fee },
+            Leg {
+                account: AccountRef::seller_available(order.seller_id.as_uuid(), currency),
+                amount: amount - fee,
+            },
         ];
         if fee > 0 {
             legs.push(Leg { account: AccountRef::platform_revenue(currency), amount: fee });
@@ -276,13 +297,20 @@ impl Marketplace {
         }
         let currency = order.totals.total.currency();
         let amount = match (&request.amount, request.lines.is_empty()) {
-            (Some(text), _) => text.to_money(currency).map_err(|e| DomainError::invalid("amount", e.to_string()))?.minor(),
+            (Some(text), _) => {
+                text.to_money(currency).map_err(|e| DomainError::invalid("amount", e.to_string()))?.minor()
+            }
             (None, false) => {
                 let mut sum = 0;
                 for (i, id) in request.lines.iter().enumerate() {
                     match order.lines.iter().find(|l| l.id == *id) {
                         Some(line) => sum += line.line_total.minor(),
-                        None => return Err(DomainError::invalid(format!("lines[{i}]"), "names no line of this order")),
+                        None => {
+                            return Err(DomainError::invalid(
+                                format!("lines[{i}]"),
+                                "names no line of this order",
+                            ));
+                        }
                     }
                 }
                 sum
@@ -367,12 +395,21 @@ impl Marketplace {
     async fn complete_due_order(&self, id: souk_orders::order::OrderId) -> Result<bool, DomainError> {
         let tx = self.db.begin_write().await.map_err(db_error)?;
         let now = self.clock().now();
-        let Some(mut order) = souk_storage::orders::find_order(&tx, id, true).await? else { return Ok(false) };
-        if !order.release_at.is_some_and(|at| at <= now) {
+        let Some(mut order) = souk_storage::orders::find_order(&tx, id, true).await? else {
+            return Ok(false);
+        };
+        if order.release_at.is_none_or(|at| at > now) {
             return Ok(false);
         }
-        let reason = if order.status == OrderStatus::TrialActive { "the trial ended" } else { "the release delay ended" };
-        match self.move_order(&tx, &mut order, OrderStatus::Completed, Mover::system(), Some(reason.into()), now).await {
+        let reason = if order.status == OrderStatus::TrialActive {
+            "the trial ended"
+        } else {
+            "the release delay ended"
+        };
+        match self
+            .move_order(&tx, &mut order, OrderStatus::Completed, Mover::system(), Some(reason.into()), now)
+            .await
+        {
             Ok(_) => {}
             Err(DomainError::InvalidTransition { .. }) => return Ok(false),
             Err(other) => return Err(other),

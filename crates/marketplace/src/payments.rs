@@ -179,7 +179,10 @@ fn check_gateway(g: &Gateway, errors: &mut FieldErrors) {
     }
 }
 
-fn merge(target: &mut serde_json::Map<String, serde_json::Value>, changes: serde_json::Map<String, serde_json::Value>) {
+fn merge(
+    target: &mut serde_json::Map<String, serde_json::Value>,
+    changes: serde_json::Map<String, serde_json::Value>,
+) {
     for (key, value) in changes {
         if value.is_null() {
             target.remove(&key);
@@ -192,7 +195,11 @@ fn merge(target: &mut serde_json::Map<String, serde_json::Value>, changes: serde
 impl Marketplace {
     /// Creates a gateway (admin); a sandbox or chapa gateway without a `webhook_secret` gets a
     /// generated one, returned once.
-    pub async fn create_gateway(&self, actor: &Actor, input: GatewayInput) -> Result<CreatedGateway, DomainError> {
+    pub async fn create_gateway(
+        &self,
+        actor: &Actor,
+        input: GatewayInput,
+    ) -> Result<CreatedGateway, DomainError> {
         require_admin(actor)?;
         let mut errors = FieldErrors::new();
         let currency = match Currency::from_code(input.currency.trim()) {
@@ -214,8 +221,18 @@ impl Marketplace {
             sandbox: input.sandbox,
             status: input.status,
             currency,
-            min_amount: parse_limit("min_transaction_size", input.min_transaction_size.as_deref(), currency, &mut errors),
-            max_amount: parse_limit("max_transaction_size", input.max_transaction_size.as_deref(), currency, &mut errors),
+            min_amount: parse_limit(
+                "min_transaction_size",
+                input.min_transaction_size.as_deref(),
+                currency,
+                &mut errors,
+            ),
+            max_amount: parse_limit(
+                "max_transaction_size",
+                input.max_transaction_size.as_deref(),
+                currency,
+                &mut errors,
+            ),
             settings: input.settings,
             secrets: input.secrets,
             created_at: now,
@@ -237,7 +254,11 @@ impl Marketplace {
     }
 
     /// Gateways (admin).
-    pub async fn list_gateways(&self, actor: &Actor, page: PageRequest) -> Result<Page<Gateway>, DomainError> {
+    pub async fn list_gateways(
+        &self,
+        actor: &Actor,
+        page: PageRequest,
+    ) -> Result<Page<Gateway>, DomainError> {
         require_admin(actor)?;
         payments::list_gateways(&self.db.conn, None, page).await
     }
@@ -245,15 +266,23 @@ impl Marketplace {
     /// One gateway (admin).
     pub async fn get_gateway(&self, actor: &Actor, id: Uuid) -> Result<Gateway, DomainError> {
         require_admin(actor)?;
-        payments::find_gateway(&self.db.conn, id).await?.ok_or(DomainError::NotFound { resource: "payment gateway" })
+        payments::find_gateway(&self.db.conn, id)
+            .await?
+            .ok_or(DomainError::NotFound { resource: "payment gateway" })
     }
 
     /// Changes a gateway (admin); the provider and currency are fixed once payments may exist.
-    pub async fn update_gateway(&self, actor: &Actor, id: Uuid, patch: GatewayPatch) -> Result<Gateway, DomainError> {
+    pub async fn update_gateway(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        patch: GatewayPatch,
+    ) -> Result<Gateway, DomainError> {
         require_admin(actor)?;
         let tx = self.db.begin_write().await.map_err(db_error)?;
-        let mut gateway =
-            payments::find_gateway(&tx, id).await?.ok_or(DomainError::NotFound { resource: "payment gateway" })?;
+        let mut gateway = payments::find_gateway(&tx, id)
+            .await?
+            .ok_or(DomainError::NotFound { resource: "payment gateway" })?;
         let mut errors = FieldErrors::new();
         if let Some(title) = patch.title {
             gateway.title = title.trim().to_owned();
@@ -265,10 +294,12 @@ impl Marketplace {
             gateway.status = status;
         }
         if let Some(min) = patch.min_transaction_size {
-            gateway.min_amount = parse_limit("min_transaction_size", min.as_deref(), gateway.currency, &mut errors);
+            gateway.min_amount =
+                parse_limit("min_transaction_size", min.as_deref(), gateway.currency, &mut errors);
         }
         if let Some(max) = patch.max_transaction_size {
-            gateway.max_amount = parse_limit("max_transaction_size", max.as_deref(), gateway.currency, &mut errors);
+            gateway.max_amount =
+                parse_limit("max_transaction_size", max.as_deref(), gateway.currency, &mut errors);
         }
         if let Some(settings) = patch.settings {
             merge(&mut gateway.settings, settings);
@@ -291,7 +322,9 @@ impl Marketplace {
     pub async fn delete_gateway(&self, actor: &Actor, id: Uuid) -> Result<(), DomainError> {
         require_admin(actor)?;
         let tx = self.db.begin_write().await.map_err(db_error)?;
-        payments::find_gateway(&tx, id).await?.ok_or(DomainError::NotFound { resource: "payment gateway" })?;
+        payments::find_gateway(&tx, id)
+            .await?
+            .ok_or(DomainError::NotFound { resource: "payment gateway" })?;
         if !payments::delete_gateway(&tx, id).await? {
             return Err(DomainError::Conflict(
                 "payments or payout accounts use this gateway; set its status to inactive instead".into(),
@@ -305,13 +338,18 @@ impl Marketplace {
     /// Starts a payment for one order or every payable order of a cart (their buyer only):
     /// orders must be `pending` or `failed` (a failed one moves back to `pending`), in one
     /// currency, and the total within the gateway's limits.
-    pub async fn initiate_payment(&self, actor: &Actor, request: InitiateRequest) -> Result<Initiated, DomainError> {
+    pub async fn initiate_payment(
+        &self,
+        actor: &Actor,
+        request: InitiateRequest,
+    ) -> Result<Initiated, DomainError> {
         require(actor, "payment", "create")?;
         let buyer = actor.user_id().ok_or(DomainError::Unauthenticated)?;
         let orders = match (request.order_id, request.cart_id) {
             (Some(id), None) => {
-                let order =
-                    find_order(&self.db.conn, id, false).await?.ok_or(DomainError::NotFound { resource: "order" })?;
+                let order = find_order(&self.db.conn, id, false)
+                    .await?
+                    .ok_or(DomainError::NotFound { resource: "order" })?;
                 if order.buyer_id != buyer {
                     return Err(DomainError::NotFound { resource: "order" });
                 }
@@ -319,8 +357,9 @@ impl Marketplace {
             }
             (None, Some(cart)) => {
                 let filter = OrderFilter { cart_id: Some(cart), ..OrderFilter::default() };
-                let page = list_orders(&self.db.conn, OrderScope::Buyer(buyer), &filter, PageRequest::new(1, 200)?)
-                    .await?;
+                let page =
+                    list_orders(&self.db.conn, OrderScope::Buyer(buyer), &filter, PageRequest::new(1, 200)?)
+                        .await?;
                 let payable: Vec<Order> = page
                     .items
                     .into_iter()
@@ -343,25 +382,28 @@ impl Marketplace {
         }
         let currency = orders[0].totals.total.currency();
         if orders.iter().any(|o| o.totals.total.currency() != currency) {
-            return Err(DomainError::invalid("cart_id", "the cart's orders are in different currencies; pay them one by one"));
+            return Err(DomainError::invalid(
+                "cart_id",
+                "the cart's orders are in different currencies; pay them one by one",
+            ));
         }
         let amount = orders.iter().map(|o| o.totals.total.minor()).sum::<i64>();
         let amount = Money::from_minor(amount, currency);
         let gateway = match request.gateway_id {
-            Some(id) => {
-                let gateway = payments::find_gateway(&self.db.conn, id)
-                    .await?
-                    .filter(|g| g.status == GatewayStatus::Active)
-                    .ok_or_else(|| DomainError::invalid("gateway_id", "names no active payment gateway"))?;
-                gateway
-            }
+            Some(id) => payments::find_gateway(&self.db.conn, id)
+                .await?
+                .filter(|g| g.status == GatewayStatus::Active)
+                .ok_or_else(|| DomainError::invalid("gateway_id", "names no active payment gateway"))?,
             None => payments::list_gateways(&self.db.conn, Some(currency), PageRequest::new(1, 1)?)
                 .await?
                 .items
                 .into_iter()
                 .next()
                 .ok_or_else(|| {
-                    DomainError::invalid("gateway_id", format!("no active payment gateway collects {currency}"))
+                    DomainError::invalid(
+                        "gateway_id",
+                        format!("no active payment gateway collects {currency}"),
+                    )
                 })?,
         };
         gateway.check_amount(amount)?;
@@ -399,12 +441,20 @@ impl Marketplace {
         };
         let tx = self.db.begin_write().await.map_err(db_error)?;
         for order in &orders {
-            let mut order = find_order(&tx, order.id, true).await?.ok_or(DomainError::NotFound { resource: "order" })?;
+            let mut order =
+                find_order(&tx, order.id, true).await?.ok_or(DomainError::NotFound { resource: "order" })?;
             match order.status {
                 OrderStatus::Failed => {
                     let mover = Mover { party: Party::Buyer, user: Some(buyer) };
-                    self.move_order(&tx, &mut order, OrderStatus::Pending, mover, Some("payment retried".into()), now)
-                        .await?;
+                    self.move_order(
+                        &tx,
+                        &mut order,
+                        OrderStatus::Pending,
+                        mover,
+                        Some("payment retried".into()),
+                        now,
+                    )
+                    .await?;
                 }
                 OrderStatus::Pending => {}
                 other => {
@@ -487,8 +537,15 @@ impl Marketplace {
                 let Some(mut order) = find_order(&tx, OrderId(order_id), true).await? else { continue };
                 if order.status == OrderStatus::Pending {
                     order.payment_status = OrderPaymentStatus::Failed;
-                    self.move_order(&tx, &mut order, OrderStatus::Failed, Mover::system(), Some("payment failed".into()), now)
-                        .await?;
+                    self.move_order(
+                        &tx,
+                        &mut order,
+                        OrderStatus::Failed,
+                        Mover::system(),
+                        Some("payment failed".into()),
+                        now,
+                    )
+                    .await?;
                 }
             }
         }
@@ -507,7 +564,8 @@ impl Marketplace {
         share: i64,
         now: chrono::DateTime<Utc>,
     ) -> Result<(), DomainError> {
-        let mut order = find_order(tx, order_id, true).await?.ok_or(DomainError::NotFound { resource: "order" })?;
+        let mut order =
+            find_order(tx, order_id, true).await?.ok_or(DomainError::NotFound { resource: "order" })?;
         let hold = Transfer::between(
             format!("hold:{}:{}", payment.id, order.id),
             TransferKind::Hold,
@@ -519,7 +577,8 @@ impl Marketplace {
         .for_payment(payment.id.as_uuid())
         .with_memo(format!("payment {}", payment.tx_ref));
         ledger::post(tx, &hold, now).await?;
-        let payable = order.status == OrderStatus::Pending && order.payment_status != OrderPaymentStatus::Paid;
+        let payable =
+            order.status == OrderStatus::Pending && order.payment_status != OrderPaymentStatus::Paid;
         if payable {
             order.payment_status = OrderPaymentStatus::Paid;
             order.expires_at = None;
@@ -568,8 +627,10 @@ impl Marketplace {
     /// An order's payment information for a party to it or an admin.
     pub async fn order_payment(&self, actor: &Actor, id: OrderId) -> Result<OrderPayment, DomainError> {
         require(actor, "payment", "view")?;
-        let order = find_order(&self.db.conn, id, false).await?.ok_or(DomainError::NotFound { resource: "order" })?;
-        Party::of(actor, order.buyer_id, order.seller_id).ok_or(DomainError::NotFound { resource: "order" })?;
+        let order =
+            find_order(&self.db.conn, id, false).await?.ok_or(DomainError::NotFound { resource: "order" })?;
+        Party::of(actor, order.buyer_id, order.seller_id)
+            .ok_or(DomainError::NotFound { resource: "order" })?;
         let attempts = payments::payments_of_order(&self.db.conn, id.as_uuid()).await?;
         let trail = ledger::order_trail(&self.db.conn, &[id.as_uuid()]).await?;
         Ok(OrderPayment { order, attempts, trail })

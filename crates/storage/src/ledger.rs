@@ -119,7 +119,11 @@ pub async fn account_id(
 /// Posts a transfer: `Ok(true)` when posted, `Ok(false)` when a transfer with its key was
 /// already posted (nothing changes). A leg that would take a non-negative account below zero
 /// fails the call with `409`; the caller's transaction then undoes the legs already applied.
-pub async fn post(conn: &impl ConnectionTrait, transfer: &Transfer, now: DateTime<Utc>) -> Result<bool, DomainError> {
+pub async fn post(
+    conn: &impl ConnectionTrait,
+    transfer: &Transfer,
+    now: DateTime<Utc>,
+) -> Result<bool, DomainError> {
     transfer.check()?;
     let transfer_id = Uuid::now_v7();
     let row = ledger_transfer::ActiveModel {
@@ -144,7 +148,10 @@ pub async fn post(conn: &impl ConnectionTrait, transfer: &Transfer, now: DateTim
     for leg in &transfer.legs {
         let id = account_id(conn, &leg.account, now).await?;
         let mut update = ledger_account::Entity::update_many()
-            .col_expr(ledger_account::Column::Balance, Expr::col(ledger_account::Column::Balance).add(leg.amount))
+            .col_expr(
+                ledger_account::Column::Balance,
+                Expr::col(ledger_account::Column::Balance).add(leg.amount),
+            )
             .filter(ledger_account::Column::Id.eq(id));
         if leg.amount < 0 && !leg.account.kind.may_go_negative() {
             update = update.filter(Expr::col(ledger_account::Column::Balance).gte(-leg.amount));
@@ -172,7 +179,11 @@ pub async fn post(conn: &impl ConnectionTrait, transfer: &Transfer, now: DateTim
 
 /// An account's balance (zero when it was never opened); `lock` holds the row on PostgreSQL
 /// until the transaction ends, so a balance read to decide a transfer stays true.
-pub async fn balance(conn: &impl ConnectionTrait, account: &AccountRef, lock: bool) -> Result<i64, DomainError> {
+pub async fn balance(
+    conn: &impl ConnectionTrait,
+    account: &AccountRef,
+    lock: bool,
+) -> Result<i64, DomainError> {
     let query = find_account_query(account);
     let query = if lock { for_update(query, conn) } else { query };
     Ok(query.one(conn).await.map_err(db_error)?.map_or(0, |row| row.balance))

@@ -4,8 +4,8 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order as SqlOrder, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order as SqlOrder, PaginatorTrait,
+    QueryFilter, QueryOrder,
 };
 use souk_escrow::gateway::{Gateway, GatewayStatus};
 use souk_escrow::payment::{AttemptStatus, Payment, PaymentId};
@@ -93,7 +93,11 @@ pub async fn list_gateways(
 
 /// Deletes a gateway no payment went through; `false` when payments or payout accounts use it.
 pub async fn delete_gateway(conn: &impl ConnectionTrait, id: Uuid) -> Result<bool, DomainError> {
-    let used = payment::Entity::find().filter(payment::Column::GatewayId.eq(id)).count(conn).await.map_err(db_error)?
+    let used = payment::Entity::find()
+        .filter(payment::Column::GatewayId.eq(id))
+        .count(conn)
+        .await
+        .map_err(db_error)?
         + crate::entities::payment_account::Entity::find()
             .filter(crate::entities::payment_account::Column::GatewayId.eq(id))
             .count(conn)
@@ -203,7 +207,10 @@ pub async fn find_payment_by_ref(
 }
 
 /// Every attempt that paid or tried to pay an order, newest first.
-pub async fn payments_of_order(conn: &impl ConnectionTrait, order_id: Uuid) -> Result<Vec<Payment>, DomainError> {
+pub async fn payments_of_order(
+    conn: &impl ConnectionTrait,
+    order_id: Uuid,
+) -> Result<Vec<Payment>, DomainError> {
     let ids: Vec<Uuid> = payment_order::Entity::find()
         .filter(payment_order::Column::OrderId.eq(order_id))
         .all(conn)

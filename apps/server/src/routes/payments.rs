@@ -503,7 +503,9 @@ pub async fn payment_webhook(
     let headers: Vec<(String, String)> = request
         .headers()
         .iter()
-        .filter_map(|(name, value)| Some((name.as_str().to_ascii_lowercase(), value.to_str().ok()?.to_owned())))
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_ascii_lowercase(), value.to_str().ok()?.to_owned()))
+        })
         .collect();
     let report = state.marketplace.payment_callback(gateway_id.into_inner(), &headers, &body).await?;
     Ok(web::Json(report.into()))
@@ -583,7 +585,10 @@ impl From<OrderPayment> for OrderPaymentDto {
         let paid = p.attempts.iter().find(|a| a.paid_at.is_some());
         let status = match paid {
             Some(a) => souk_escrow::payment::payment_status(a.status, &trail),
-            None => p.attempts.first().map_or(PaymentStatus::Pending, |a| souk_escrow::payment::payment_status(a.status, &trail)),
+            None => p
+                .attempts
+                .first()
+                .map_or(PaymentStatus::Pending, |a| souk_escrow::payment::payment_status(a.status, &trail)),
         };
         OrderPaymentDto {
             order_id: p.order.id.as_uuid(),
@@ -601,7 +606,9 @@ impl From<OrderPayment> for OrderPaymentDto {
             attempts: p
                 .attempts
                 .iter()
-                .map(|a| payment_dto(a, souk_escrow::payment::payment_status(a.status, &MoneyTrail::default())))
+                .map(|a| {
+                    payment_dto(a, souk_escrow::payment::payment_status(a.status, &MoneyTrail::default()))
+                })
                 .collect(),
         }
     }

@@ -82,7 +82,9 @@ impl ChapaProvider {
     }
 
     fn key(gateway: &Gateway) -> Result<&str, DomainError> {
-        gateway.secret("secret_key").ok_or_else(|| DomainError::unexpected("a chapa gateway has no secret_key"))
+        gateway
+            .secret("secret_key")
+            .ok_or_else(|| DomainError::unexpected("a chapa gateway has no secret_key"))
     }
 
     async fn call<T: for<'de> Deserialize<'de>>(
@@ -115,8 +117,9 @@ impl PaymentProvider for ChapaProvider {
             "return_url": request.return_url,
         });
         let url = format!("{}/v1/transaction/initialize", Self::base(gateway));
-        let link: HostedLink =
-            self.call("start the payment", self.http.post(url).bearer_auth(Self::key(gateway)?).json(&body)).await?;
+        let link: HostedLink = self
+            .call("start the payment", self.http.post(url).bearer_auth(Self::key(gateway)?).json(&body))
+            .await?;
         Ok(Charge { checkout_url: link.checkout_url, provider_reference: None })
     }
 
@@ -177,7 +180,8 @@ impl PaymentProvider for ChapaProvider {
         amount: Money,
         reference: &str,
     ) -> Result<String, DomainError> {
-        let (bank_code, account_number) = external_account_id.split_once(':').unwrap_or(("", external_account_id));
+        let (bank_code, account_number) =
+            external_account_id.split_once(':').unwrap_or(("", external_account_id));
         let body = serde_json::json!({
             "account_number": account_number,
             "bank_code": bank_code,
@@ -186,8 +190,9 @@ impl PaymentProvider for ChapaProvider {
             "reference": reference,
         });
         let url = format!("{}/v1/transfers", Self::base(gateway));
-        let _: serde_json::Value =
-            self.call("send the payout", self.http.post(url).bearer_auth(Self::key(gateway)?).json(&body)).await?;
+        let _: serde_json::Value = self
+            .call("send the payout", self.http.post(url).bearer_auth(Self::key(gateway)?).json(&body))
+            .await?;
         Ok(reference.to_owned())
     }
 }

@@ -192,7 +192,12 @@ impl PaymentProvider for SandboxProvider {
                 ));
             }
         };
-        Ok(Callback { tx_ref: parsed.tx_ref, success, amount: Some(parsed.amount), currency: Some(parsed.currency) })
+        Ok(Callback {
+            tx_ref: parsed.tx_ref,
+            success,
+            amount: Some(parsed.amount),
+            currency: Some(parsed.currency),
+        })
     }
 
     async fn verify(&self, _gateway: &Gateway, callback: &Callback) -> Result<Verified, DomainError> {
