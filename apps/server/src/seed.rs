@@ -79,6 +79,8 @@ pub struct DemoReport {
     pub collections: usize,
     /// Published reviews by the demo buyer.
     pub reviews: u64,
+    /// The sandbox payment gateway buyers pay through (sandbox mode only).
+    pub gateway: Option<Uuid>,
 }
 
 impl DemoReport {
@@ -456,6 +458,8 @@ pub async fn seed_demo(
             members.iter().filter_map(|slug| products.get(*slug)).map(|id| id.as_uuid()).collect();
         marketplace.set_collection_products(&admin, handle, &ids).await?;
     }
+    let gateway =
+        if marketplace.settings.sandbox { Some(demo_gateway(marketplace, &admin).await?) } else { None };
     let buyer_actor = Actor::User { id: buyer.id, role: Role::Buyer };
     for (slug, rating, content) in REVIEWS {
         let Some(product) = products.get(*slug) else { continue };
@@ -493,7 +497,33 @@ pub async fn seed_demo(
         products_created,
         collections: COLLECTIONS.len(),
         reviews,
+        gateway,
     })
+}
+
+/// The active USD sandbox gateway, created the first time.
+async fn demo_gateway(marketplace: &Marketplace, admin: &Actor) -> anyhow::Result<Uuid> {
+    let existing = marketplace.list_gateways(admin, PageRequest::new(1, 200)?).await?;
+    let usd = existing.items.into_iter().find(|g| {
+        g.provider == souk_escrow::gateway::Provider::Sandbox
+            && g.status == souk_escrow::gateway::GatewayStatus::Active
+            && g.currency.code() == "USD"
+    });
+    if let Some(gateway) = usd {
+        return Ok(gateway.id);
+    }
+    let input = souk_marketplace::payments::GatewayInput {
+        title: "Sandbox (USD)".into(),
+        provider: souk_escrow::gateway::Provider::Sandbox,
+        sandbox: true,
+        status: souk_escrow::gateway::GatewayStatus::Active,
+        currency: "USD".into(),
+        min_transaction_size: None,
+        max_transaction_size: None,
+        settings: Default::default(),
+        secrets: Default::default(),
+    };
+    Ok(marketplace.create_gateway(admin, input).await?.gateway.id)
 }
 
 /// Creates a verified (and for sellers approved) account unless its username or e-mail exists.
@@ -677,6 +707,9 @@ pub fn render(report: &DemoReport, config: &Config) -> String {
         report.collections,
         report.reviews
     );
+    if let Some(gateway) = report.gateway {
+        let _ = writeln!(out, "  sandbox payment gateway (USD): {gateway}");
+    }
     out.push_str("\nAccounts (sign in with the username or the e-mail):\n");
     for account in &report.accounts {
         let state = if account.created { "created" } else { "exists" };

@@ -103,6 +103,9 @@ fn seed_demo_creates_the_demo_marketplace_once() {
     }
     assert_eq!(first.matches("password: demo password 1  [created]").count(), 4, "{first}");
     assert!(first.contains("curl -s -X POST http://127.0.0.1:0/api/v1/auth/login"), "{first}");
+    let gateway_line =
+        |out: &str| out.lines().find(|l| l.contains("sandbox payment gateway (USD)")).map(str::to_owned);
+    assert!(gateway_line(&first).is_some(), "sandbox mode seeds a gateway to pay through: {first}");
 
     let second = seed();
     assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
@@ -117,6 +120,7 @@ fn seed_demo_creates_the_demo_marketplace_once() {
         4,
         "the matching password is shown again: {second}"
     );
+    assert_eq!(gateway_line(&second), gateway_line(&first), "the gateway is created once");
 
     let random = souk(dir.path()).args(["seed", "--demo"]).output().unwrap();
     let random = String::from_utf8_lossy(&random.stdout).into_owned();
