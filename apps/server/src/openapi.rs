@@ -35,6 +35,7 @@ includes that whole day) or Unix seconds. A resource the caller may not see answ
         (name = "orders", description = "Checkout across sellers, orders and their state machine"),
         (name = "payments", description = "Payment gateways, payments held in escrow, provider callbacks and refunds"),
         (name = "coupons", description = "Sellers' coupons, applied at checkout or redeemed in store"),
+        (name = "customers", description = "Sellers' customers with what each has spent"),
         (name = "escrow", description = "Escrow holds, seller balances, sellers' payment accounts and payouts"),
         (name = "ledger", description = "The double-entry ledger: accounts, entries and the per-currency sums that stay zero"),
         (name = "files", description = "Uploads, downloads and links of files to products, variants, landing pages, reviews and users"),

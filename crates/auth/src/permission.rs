@@ -42,6 +42,8 @@ const SELLER: &[&str] = &[
     "order:update",
     "order:export",
     "customer:view",
+    "customer:create",
+    "customer:update",
     "review:view",
     "review:update",
     "landing_page:*",

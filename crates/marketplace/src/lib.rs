@@ -8,6 +8,7 @@ pub mod categories;
 pub mod clock;
 pub mod collections;
 pub mod coupons;
+pub mod customers;
 pub mod disputes;
 pub mod files;
 pub mod idempotency;

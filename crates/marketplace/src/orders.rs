@@ -22,8 +22,8 @@ use souk_storage::{SqlProducts, db_error};
 use uuid::Uuid;
 
 use crate::Marketplace;
-use crate::escrow::{Mover, context};
 use crate::coupons::record_checkout_redemption;
+use crate::escrow::{Mover, context};
 
 /// Hours an unpaid order holds its stock before it expires.
 pub const UNPAID_ORDER_HOURS: i64 = 24;
@@ -289,13 +289,15 @@ impl Marketplace {
         let mut orders = Vec::new();
         for draft in drafts {
             let number = order_number(next_order_number(&tx).await?);
+            let customer =
+                self.checkout_customer(&tx, draft.seller_id, buyer, &request.shipping_address).await?;
             let order = Order {
                 id: OrderId::new(),
                 number,
                 cart_id,
                 buyer_id: buyer,
                 seller_id: draft.seller_id,
-                customer_id: None,
+                customer_id: Some(customer.as_uuid()),
                 coupon_code: applied.iter().find(|a| a.seller_id == draft.seller_id).map(|a| a.code.clone()),
                 source: OrderSource::Checkout,
                 status: OrderStatus::Pending,

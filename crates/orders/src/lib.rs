@@ -6,6 +6,7 @@
 
 pub mod checkout;
 pub mod coupon;
+pub mod customer;
 pub mod order;
 pub mod status;
 

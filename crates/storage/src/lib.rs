@@ -8,6 +8,7 @@ pub mod audience;
 pub mod categories;
 pub mod collections;
 pub mod coupons;
+pub mod customers;
 pub mod db;
 pub mod disputes;
 pub mod entities;

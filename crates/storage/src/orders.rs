@@ -406,6 +406,8 @@ pub struct OrderFilter {
     pub buyer_ids: Vec<UserId>,
     /// Sold by any of these sellers.
     pub seller_ids: Vec<UserId>,
+    /// Bought as any of these customers (of the order's seller).
+    pub customer_ids: Vec<Uuid>,
     /// Holding a line of any of these products.
     pub product_ids: Vec<Uuid>,
     /// One checkout's orders.
@@ -480,6 +482,9 @@ fn order_condition(backend: DbBackend, scope: OrderScope, filter: &OrderFilter) 
     }
     if !f.seller_ids.is_empty() {
         all = all.add(order::Column::SellerId.is_in(f.seller_ids.iter().map(|b| b.as_uuid())));
+    }
+    if !f.customer_ids.is_empty() {
+        all = all.add(order::Column::CustomerId.is_in(f.customer_ids.clone()));
     }
     if !f.product_ids.is_empty() {
         let products = order_line::Entity::find()

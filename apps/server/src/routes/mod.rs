@@ -4,6 +4,7 @@ pub mod auth;
 pub mod categories;
 pub mod collections;
 pub mod coupons;
+pub mod customers;
 pub mod disputes;
 pub mod escrow;
 pub mod files;
@@ -124,6 +125,10 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(coupons::create_coupon)
         .service(coupons::update_coupon)
         .service(coupons::delete_coupon)
+        .service(customers::list_customers)
+        .service(customers::get_customer)
+        .service(customers::create_customer)
+        .service(customers::update_customer)
         .service(payments::create_gateway)
         .service(payments::list_gateways)
         .service(payments::get_gateway)
