@@ -14,6 +14,7 @@ mod m20261201_000006_catalog_content;
 mod m20261201_000007_orders;
 mod m20261201_000008_escrow;
 mod m20261201_000009_coupons_customers;
+mod m20261201_000011_events;
 
 /// Applies Souk's migrations in order.
 #[derive(Debug)]
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_orders::Migration),
             Box::new(m20261201_000008_escrow::Migration),
             Box::new(m20261201_000009_coupons_customers::Migration),
+            Box::new(m20261201_000011_events::Migration),
         ]
     }
 }

@@ -90,6 +90,7 @@ pub async fn open_marketplace(config: &Config) -> anyhow::Result<Marketplace> {
             platform_fee_basis_points: config.platform_fee.0,
             release_delay_hours: config.release_delay_hours,
             public_url: config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.bind)),
+            webhook_allowed_hosts: config.webhook_allowed_hosts.clone(),
         },
         services,
     )

@@ -90,6 +90,8 @@ pub struct Config {
     /// `SOUK_PUBLIC_URL`: the base URL buyers and providers reach Souk at (no trailing slash);
     /// `http://<bound address>` when unset.
     pub public_url: Option<String>,
+    /// `SOUK_WEBHOOK_ALLOWED_HOSTS`: comma-separated hosts webhooks may reach although private.
+    pub webhook_allowed_hosts: Vec<String>,
     /// `SOUK_LOG`: tracing filter.
     pub log: String,
     /// `SOUK_LOG_FORMAT`: `pretty` or `json`.
@@ -116,13 +118,14 @@ struct RawConfig {
     auto_approve_products: Option<toml::Value>,
     release_delay_hours: Option<toml::Value>,
     public_url: Option<String>,
+    webhook_allowed_hosts: Option<String>,
     log: Option<String>,
     log_format: Option<String>,
     rate_limits: Option<String>,
 }
 
 /// Environment variables and the `souk.toml` key each overrides.
-const ENV_KEYS: [(&str, &str); 16] = [
+const ENV_KEYS: [(&str, &str); 17] = [
     ("SOUK_BIND", "bind"),
     ("DATABASE_URL", "database_url"),
     ("SOUK_DATA_DIR", "data_dir"),
@@ -136,6 +139,7 @@ const ENV_KEYS: [(&str, &str); 16] = [
     ("SOUK_AUTO_APPROVE_PRODUCTS", "auto_approve_products"),
     ("SOUK_RELEASE_DELAY_HOURS", "release_delay_hours"),
     ("SOUK_PUBLIC_URL", "public_url"),
+    ("SOUK_WEBHOOK_ALLOWED_HOSTS", "webhook_allowed_hosts"),
     ("SOUK_LOG", "log"),
     ("SOUK_LOG_FORMAT", "log_format"),
     ("SOUK_RATE_LIMITS", "rate_limits"),
@@ -268,7 +272,15 @@ impl RawConfig {
         {
             anyhow::bail!("SOUK_PUBLIC_URL must be an http or https URL");
         }
+        let webhook_allowed_hosts = self
+            .webhook_allowed_hosts
+            .unwrap_or_default()
+            .split(',')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect();
         Ok(Config {
+            webhook_allowed_hosts,
             release_delay_hours,
             public_url,
             bind,

@@ -44,6 +44,7 @@ includes that whole day) or Unix seconds. A resource the caller may not see answ
         (name = "disputes", description = "Defect claims that freeze an order's escrow until an admin divides it"),
         (name = "reviews", description = "Product reviews by buyers, moderated by admins"),
         (name = "landing-pages", description = "Single-product sales pages of sellers"),
+        (name = "events", description = "The event outbox and signed webhook subscriptions with their delivery logs"),
         (name = "sandbox", description = "Test clock and job runner (sandbox mode only)"),
     ),
     modifiers(&Security)

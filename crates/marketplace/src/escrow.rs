@@ -126,6 +126,8 @@ impl Marketplace {
         update_order_status(tx, order).await?;
         record_event(tx, order.id, Some(step.from), step.to, mover.user, mover.party.as_str(), reason, now)
             .await?;
+        crate::outbox::record_order(tx, crate::outbox::order_event_type(step.to), order, Some(step.from), now)
+            .await?;
         if awaiting_release && order.has_trial() {
             Box::pin(self.move_order(tx, order, OrderStatus::TrialActive, Mover::system(), None, now))
                 .await?;

@@ -27,11 +27,13 @@ impl Marketplace {
         let expired = self.expire_unpaid_orders().await?;
         let returns = self.expire_returns().await?;
         let released = self.release_due_orders().await?;
+        let delivered = self.deliver_webhooks().await?;
         Ok(vec![
             JobRun { name: "purge_expired_idempotency_keys", processed: purged },
             JobRun { name: "expire_unpaid_orders", processed: expired },
             JobRun { name: "expire_returns", processed: returns },
             JobRun { name: "release_due_orders", processed: released },
+            JobRun { name: "deliver_webhooks", processed: delivered },
         ])
     }
 

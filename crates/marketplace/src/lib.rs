@@ -9,21 +9,25 @@ pub mod clock;
 pub mod collections;
 pub mod coupons;
 pub mod customers;
+pub mod external_orders;
 pub mod disputes;
+pub mod escrow;
 pub mod files;
 pub mod idempotency;
 pub mod jobs;
 pub mod landing_pages;
+pub mod order_metafields;
 pub mod orders;
+pub mod outbox;
 pub mod payments;
 pub mod payouts;
-pub mod escrow;
 pub mod product_parts;
 pub mod products;
 pub mod profiles;
 pub mod returns;
 pub mod reviews;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -63,6 +67,8 @@ pub struct Settings {
     pub release_delay_hours: i64,
     /// The base URL buyers and providers reach Souk at (hosted sandbox checkout, callbacks).
     pub public_url: String,
+    /// Hosts webhooks may reach even though they are private addresses.
+    pub webhook_allowed_hosts: Vec<String>,
 }
 
 /// Everything a use case needs: the database, platform time and shared services.
@@ -84,6 +90,8 @@ pub struct Marketplace {
     pub files: Arc<dyn FileStore>,
     /// Payment providers by name.
     pub providers: Providers,
+    /// The HTTP client webhook deliveries go out through.
+    pub webhook_client: reqwest::Client,
 }
 
 impl Marketplace {
@@ -102,6 +110,11 @@ impl Marketplace {
             mailer: services.mailer,
             files: services.files,
             providers: services.providers,
+            webhook_client: reqwest::Client::builder()
+                .timeout(webhooks::SEND_TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(souk_kernel::DomainError::unexpected)?,
         };
         marketplace.sync_clock().await?;
         Ok(marketplace)

@@ -317,6 +317,7 @@ impl Marketplace {
                 updated_at: now,
             };
             insert_order(&tx, &order, Some(buyer)).await?;
+            crate::outbox::record_order(&tx, "order.created".into(), &order, None, now).await?;
             if let Some(coupon) = applied.iter().find(|a| a.seller_id == order.seller_id) {
                 record_checkout_redemption(&tx, coupon, order.id, buyer, now).await?;
             }
@@ -476,6 +477,7 @@ impl Marketplace {
         order.updated_at = now;
         update_order_status(&tx, &order).await?;
         let reason = format!("unpaid for {UNPAID_ORDER_HOURS} hours");
+        crate::outbox::record_order(&tx, "order.canceled".into(), &order, Some(step.from), now).await?;
         record_event(
             &tx,
             order.id,

@@ -119,6 +119,24 @@ pub struct OrderPayment {
     pub trail: MoneyTrail,
 }
 
+/// Appends a payment event (buyers' payments are not any one seller's object).
+async fn record_payment(
+    tx: &sea_orm::DatabaseTransaction,
+    kind: &str,
+    payment: &Payment,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), DomainError> {
+    let data = serde_json::json!({
+        "tx_ref": payment.tx_ref,
+        "status": payment.status.as_str(),
+        "amount": Money::from_minor(payment.amount, payment.currency).amount_string(),
+        "currency": payment.currency.code(),
+        "order_ids": payment.orders.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+        "paid_at": payment.paid_at,
+    });
+    crate::outbox::record(tx, kind, "payment", payment.id.as_uuid(), None, data, now).await
+}
+
 fn generate_secret() -> String {
     format!("whsec_{}", souk_auth::secret::random_secret(24))
 }
@@ -527,12 +545,14 @@ impl Marketplace {
             payment.status = AttemptStatus::Succeeded;
             payment.paid_at = Some(now);
             payments::update_payment(&tx, &payment).await?;
+            record_payment(&tx, "payment.succeeded", &payment, now).await?;
             for (order_id, share) in payment.orders.clone() {
                 self.hold_share(&tx, &payment, OrderId(order_id), share, now).await?;
             }
         } else {
             payment.status = AttemptStatus::Failed;
             payments::update_payment(&tx, &payment).await?;
+            record_payment(&tx, "payment.failed", &payment, now).await?;
             for (order_id, _) in payment.orders.clone() {
                 let Some(mut order) = find_order(&tx, OrderId(order_id), true).await? else { continue };
                 if order.status == OrderStatus::Pending {

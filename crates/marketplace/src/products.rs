@@ -229,6 +229,7 @@ impl Marketplace {
         for (position, file) in downloads.enumerate() {
             link_product_file(&tx, product.id, file, position, now).await?;
         }
+        record_product(&tx, "product.created", &product, now).await?;
         let view = self.view_of(&tx, product).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(view)
@@ -274,6 +275,7 @@ impl Marketplace {
         }
         product.updated_at = self.clock().now();
         products.update(&product).await?;
+        record_product(&tx, "product.updated", &product, product.updated_at).await?;
         let view = self.view_of(&tx, product).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(view)
@@ -465,6 +467,7 @@ impl Marketplace {
             variant.sku = None;
         }
         products.update(&product).await?;
+        record_product(&tx, "product.deleted", &product, now).await?;
         tx.commit().await.map_err(db_error)
     }
 
@@ -490,6 +493,7 @@ impl Marketplace {
         product.admin_status_reason = reason;
         product.updated_at = self.clock().now();
         products.update(&product).await?;
+        record_product(&tx, "product.moderated", &product, product.updated_at).await?;
         let view = self.view_of(&tx, product).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(view)
@@ -519,4 +523,27 @@ fn view(tree: &CategoryTree, ratings: &HashMap<Uuid, RatingSummary>, product: Pr
     let rating =
         ratings.get(&product.id.as_uuid()).copied().unwrap_or(RatingSummary { count: 0, average: 0.0 });
     ProductView { product, category, rating }
+}
+
+/// Appends a product event with the fields a subscriber acts on.
+async fn record_product(
+    tx: &sea_orm::DatabaseTransaction,
+    kind: &str,
+    product: &Product,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DomainError> {
+    let data = serde_json::json!({
+        "id": product.id,
+        "seller_id": product.seller_id,
+        "title": product.title,
+        "slug": product.slug,
+        "sku": product.sku,
+        "price": product.price.amount_string(),
+        "currency": product.price.currency().code(),
+        "status": product.status.as_str(),
+        "admin_status": product.admin_status.as_str(),
+        "deleted_at": product.deleted_at,
+        "updated_at": product.updated_at,
+    });
+    crate::outbox::record(tx, kind, "product", product.id.as_uuid(), Some(product.seller_id.as_uuid()), data, now).await
 }

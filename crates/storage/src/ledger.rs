@@ -174,7 +174,48 @@ pub async fn post(
         };
         ledger_entry::Entity::insert(entry).exec_without_returning(conn).await.map_err(db_error)?;
     }
+    crate::events::append(conn, transfer_event(transfer, transfer_id), now).await?;
     Ok(true)
+}
+
+/// The outbox event of a posted transfer (`escrow.held`, `escrow.released`, `payout.paid`, ...),
+/// about its order when it has one, else about the seller it pays.
+fn transfer_event(transfer: &Transfer, transfer_id: Uuid) -> crate::events::NewEvent {
+    let kind = match transfer.kind {
+        TransferKind::Hold => "escrow.held",
+        TransferKind::Release => "escrow.released",
+        TransferKind::Fee => "escrow.fee_taken",
+        TransferKind::Refund => "escrow.refunded",
+        TransferKind::Penalty => "escrow.penalty_released",
+        TransferKind::Payout => "payout.paid",
+    };
+    let seller = transfer.legs.iter().find_map(|l| l.account.seller);
+    let buyer = transfer
+        .legs
+        .iter()
+        .find(|l| matches!(l.account.kind, AccountKind::BuyerFunding | AccountKind::Refunds))
+        .map(|l| l.account.owner);
+    let (object_type, object_id) = match transfer.order_id {
+        Some(order) => ("order", order),
+        None => ("seller", seller.unwrap_or(transfer_id)),
+    };
+    crate::events::NewEvent {
+        kind: kind.to_owned(),
+        object_type,
+        object_id,
+        seller_id: seller,
+        buyer_id: buyer,
+        data: serde_json::json!({
+            "transfer_id": transfer_id,
+            "key": transfer.key,
+            "kind": transfer.kind.as_str(),
+            "order_id": transfer.order_id,
+            "payment_id": transfer.payment_id,
+            "amount": souk_kernel::Money::from_minor(transfer.amount(), transfer.currency).amount_string(),
+            "currency": transfer.currency.code(),
+            "memo": transfer.memo,
+        }),
+    }
 }
 
 /// An account's balance (zero when it was never opened); `lock` holds the row on PostgreSQL

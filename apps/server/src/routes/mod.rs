@@ -2,9 +2,11 @@
 
 pub mod auth;
 pub mod categories;
+pub mod events;
 pub mod collections;
 pub mod coupons;
 pub mod customers;
+pub mod external_orders;
 pub mod disputes;
 pub mod escrow;
 pub mod files;
@@ -13,6 +15,7 @@ pub mod ledger;
 pub mod oauth;
 pub mod ops;
 pub mod order_export;
+pub mod order_metafields;
 pub mod orders;
 pub mod payments;
 pub mod product_dto;
@@ -113,9 +116,12 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(landing_pages::delete_landing_page)
         .service(orders::checkout)
         .service(orders::list_orders)
+        .service(external_orders::create_order)
         .service(order_export::export_orders)
         .service(orders::get_order)
         .service(orders::order_events)
+        .service(order_metafields::list_order_metafields)
+        .service(order_metafields::put_order_metafield)
         .service(orders::update_order)
         .service(orders::delete_order)
         .service(orders::change_order_status)
@@ -162,6 +168,15 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(disputes::list_disputes)
         .service(disputes::get_dispute)
         .service(disputes::resolve_dispute)
+        .service(events::list_events)
+        .service(events::get_event)
+        .service(events::create_webhook)
+        .service(events::list_webhooks)
+        .service(events::get_webhook)
+        .service(events::update_webhook)
+        .service(events::delete_webhook)
+        .service(events::list_deliveries)
+        .service(events::retry_delivery)
         .service(sandbox::read_clock)
         .service(sandbox::advance_clock)
         .service(sandbox::run_jobs);
