@@ -342,6 +342,50 @@ async fn a_defect_claim_needs_a_description_and_a_photo_and_freezes_the_escrow(b
     server.stop().await;
 }
 
+async fn scan_form(
+    server: &TestServer,
+    token: &str,
+    fields: &[(&str, &str)],
+    photo: Option<Vec<u8>>,
+) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new();
+    for (key, value) in fields {
+        form = form.text(key.to_string(), value.to_string());
+    }
+    if let Some(bytes) = photo {
+        form = form.part("photo", reqwest::multipart::Part::bytes(bytes).file_name("crack.png"));
+    }
+    let request = server.client.post(server.url("/api/v1/returns/scan")).bearer_auth(token).multipart(form);
+    request.send().await.expect("request sent")
+}
+
+async fn a_defect_claim_may_carry_its_photo_in_a_form(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let p = parties(&server).await;
+    let id = trial_order(&server, &p, "29.99", policy("flat", "3", 48)).await;
+    let token = returned(&server, &p, &id).await["token"].as_str().unwrap().to_owned();
+    let png = souk_tests::PNG.to_vec();
+    let fields = [("token", token.as_str()), ("action", "confirm")];
+    let confirm = scan_form(&server, &p.seller_token, &fields, Some(png.clone())).await;
+    let confirm = expect_error(confirm, 422, "VALIDATION_FAILED").await;
+    assert!(confirm["errors"]["photo"].is_array(), "{confirm}");
+    let fields = [("token", token.as_str()), ("action", "claim_defect"), ("description", "cracked")];
+    let not_image =
+        scan_form(&server, &p.seller_token, &fields, Some(b"plain text, not a picture".to_vec())).await;
+    expect_error(not_image, 422, "VALIDATION_FAILED").await;
+    let fields = [("token", token.as_str()), ("action", "claim_defect"), ("description", "cracked shade")];
+    let response = scan_form(&server, &p.seller_token, &fields, Some(png)).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+    let body = json(response).await;
+    assert_eq!(body["data"]["order_status"], "disputed");
+    let photo = body["data"]["dispute"]["photo_file_id"].as_str().unwrap().to_owned();
+    let file = server.get(&format!("/api/v1/files/{photo}"), Some(&p.seller_token)).await;
+    assert_eq!(file.status(), 200, "the photo is the seller's upload");
+    assert_eq!(json(file).await["data"]["file"]["mime_type"], "image/png");
+    assert_ledger_balances(&server).await;
+    server.stop().await;
+}
+
 async fn ten_concurrent_confirmations_of_one_token_refund_once(backend: Backend) {
     let server = Arc::new(TestServer::start(backend).await);
     let p = parties(&server).await;
@@ -372,5 +416,6 @@ on_both_backends!(
     a_percentage_penalty_is_a_rounded_down_share_of_the_line_total,
     returns_open_only_during_the_trial_and_expire_back_into_it,
     a_defect_claim_needs_a_description_and_a_photo_and_freezes_the_escrow,
+    a_defect_claim_may_carry_its_photo_in_a_form,
     ten_concurrent_confirmations_of_one_token_refund_once,
 );

@@ -3,12 +3,15 @@
 
 use std::io::Write;
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_multipart::Multipart;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use qrcode::{Color, EcLevel, QrCode};
 use serde::{Deserialize, Serialize};
 use souk_fulfillment::returns::{NewReturn, ReturnId, ReturnStatus, ScanAction};
-use souk_kernel::{DomainError, Money, UserId};
+use souk_kernel::{DomainError, FieldErrors, Money, UserId};
+use souk_marketplace::files::NewFile;
 use souk_marketplace::returns::{ReturnInput, ReturnView, ScanInput, ScanResult};
 use souk_orders::order::OrderId;
 use souk_storage::returns::ReturnFilter;
@@ -17,8 +20,8 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::http::auth::Caller;
-use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extractors::JsonBody;
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::extractors::{JsonBody, is_multipart, json_error, json_from_payload};
 use crate::http::query::QueryParams;
 use crate::list_envelope;
 use crate::routes::disputes::DisputeDto;
@@ -240,6 +243,65 @@ pub struct ScanRequest {
     pub photo_file_id: Option<Uuid>,
 }
 
+/// A scan as a `multipart/form-data` form: the text fields of [`ScanRequest`] plus an optional
+/// `photo` file for a defect claim (instead of `photo_file_id`).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct ScanForm {
+    /// The token from the buyer's QR code.
+    token: String,
+    /// `confirm` or `claim_defect`.
+    action: ScanActionName,
+    /// Required for `claim_defect`: what is wrong, 1 to 2000 characters.
+    description: Option<String>,
+    /// A photo of the defect (jpeg, png, webp or gif, at most 5 MiB), stored as the caller's file.
+    #[schema(value_type = Option<String>, format = Binary)]
+    photo: Option<Vec<u8>>,
+    /// An already uploaded photo instead of `photo`.
+    photo_file_id: Option<Uuid>,
+}
+
+/// Largest text part of a scan form.
+const FORM_TEXT_LIMIT: usize = 16 * 1024;
+/// Largest photo part of a scan form (the image limit).
+const FORM_PHOTO_LIMIT: usize = 5 * 1024 * 1024;
+
+/// Reads a scan form: its text fields as a [`ScanRequest`] and the `photo` part, if any.
+async fn read_scan_form(mut form: Multipart) -> Result<(ScanRequest, Option<(String, Vec<u8>)>), ApiError> {
+    let mut text = serde_json::Map::new();
+    let mut photo = None;
+    while let Some(field) = form.next().await {
+        let mut field = field
+            .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("malformed multipart body: {e}")))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
+        let is_photo = name == "photo";
+        let limit = if is_photo { FORM_PHOTO_LIMIT } else { FORM_TEXT_LIMIT };
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| {
+                ApiError::new(ErrorCode::BadRequest, format!("malformed multipart body: {e}"))
+            })?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!("the {name} part is too large"),
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if is_photo {
+            photo = Some((file_name.unwrap_or_else(|| "photo".to_owned()), bytes));
+        } else {
+            let value = String::from_utf8(bytes)
+                .map_err(|_| ApiError::validation(FieldErrors::single(&name, "must be UTF-8 text")))?;
+            text.insert(name, serde_json::Value::String(value));
+        }
+    }
+    let request = serde_path_to_error::deserialize(serde_json::Value::Object(text)).map_err(json_error)?;
+    Ok((request, photo))
+}
+
 /// What a scan did.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ScanResponse {
@@ -273,7 +335,8 @@ impl From<ScanResult> for ScanResponse {
     }
 }
 
-/// Scans a return token (JSON body). `confirm` refunds the buyer what escrow holds less the trial
+/// Scans a return token: JSON, or `multipart/form-data` whose optional `photo` file is stored as
+/// the caller's upload and used as the claim's photo. `confirm` refunds the buyer what escrow holds less the trial
 /// penalty (`flat`: the value once per trial line; `percentage`: of the line total, rounded down;
 /// capped at the escrow), releases the penalty to the seller (less the platform fee), and moves the
 /// order to `returned`, its stock back on sale. `claim_defect` needs `description` and
@@ -284,7 +347,10 @@ impl From<ScanResult> for ScanResponse {
 #[utoipa::path(
     tag = "returns",
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first response for retries within 24 h")),
-    request_body = ScanRequest,
+    request_body(content(
+        (ScanRequest = "application/json"),
+        (ScanForm = "multipart/form-data"),
+    )),
     security(("bearer" = ["return:confirm"]), ("basic" = ["return:confirm"])),
     responses(
         (status = 200, description = "The settled return, the order's status and any dispute opened", body = ScanResponse),
@@ -293,18 +359,35 @@ impl From<ScanResult> for ScanResponse {
         (status = 403, description = "The buyer scanning its own return, or the client's scopes lack return:confirm", body = ErrorBody),
         (status = 404, description = "No return has this token, or the caller is not party to its order", body = ErrorBody),
         (status = 409, description = "The return was already scanned, or a request with this Idempotency-Key is in flight", body = ErrorBody),
-        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
-        (status = 415, description = "Body is not JSON", body = ErrorBody),
-        (status = 422, description = "The token expired (platform clock past `expires_at`), or a defect claim lacks a valid description or photo", body = ErrorBody),
+        (status = 413, description = "JSON body over 1 MiB or photo over 5 MiB", body = ErrorBody),
+        (status = 415, description = "Body is neither JSON nor multipart", body = ErrorBody),
+        (status = 422, description = "The token expired (platform clock past `expires_at`), or a defect claim lacks a valid description or photo (both `photo` and `photo_file_id`, a photo with `confirm`, or a file that is not an image)", body = ErrorBody),
         (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 #[post("/returns/scan")]
 pub async fn scan_return(
+    req: HttpRequest,
+    payload: web::Payload,
     state: web::Data<AppState>,
     Caller(actor): Caller,
-    JsonBody(input): JsonBody<ScanRequest>,
 ) -> Result<web::Json<ScanResponse>, ApiError> {
+    let (mut input, photo) = if is_multipart(&req) {
+        read_scan_form(Multipart::new(req.headers(), payload)).await?
+    } else {
+        (json_from_payload::<ScanRequest>(&req, payload).await?, None)
+    };
+    if let Some((name, bytes)) = photo {
+        if input.photo_file_id.is_some() {
+            return Err(DomainError::invalid("photo", "give either photo or photo_file_id, not both").into());
+        }
+        if !matches!(input.action, ScanActionName::ClaimDefect) {
+            return Err(DomainError::invalid("photo", "is only sent with claim_defect").into());
+        }
+        let stored =
+            state.marketplace.upload_file(&actor, NewFile { name, bytes, ..NewFile::default() }).await?;
+        input.photo_file_id = Some(stored.file.id);
+    }
     let input = ScanInput {
         token: input.token,
         action: match input.action {
