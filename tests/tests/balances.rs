@@ -616,6 +616,138 @@ async fn the_ledger_is_for_admins_and_sums_to_zero(backend: Backend) {
     server.stop().await;
 }
 
+async fn hold(server: &TestServer, token: &str, order: &str) -> Value {
+    let list = get_json(server, &format!("/api/v1/escrow/holds?order_id={order}"), token).await;
+    assert_eq!(list["data"]["pagination"]["total"], 1, "{list}");
+    list["data"]["holds"][0].clone()
+}
+
+fn figures(hold: &Value) -> [&str; 5] {
+    ["status", "amount", "held", "released", "refunded"].map(|key| hold[key].as_str().unwrap())
+}
+
+async fn refunds_fees_and_disputes_show_in_holds(backend: Backend) {
+    let options = souk_tests::Options {
+        env: [("SOUK_PLATFORM_FEE_PERCENT".to_owned(), "10".to_owned())].into(),
+        ..souk_tests::Options::default()
+    };
+    let server = TestServer::start_with(backend, options).await;
+    let (_, admin) = server.admin().await;
+    let (alice, alice_token) = server.seller("alice").await;
+    let (_, buyer) = server.buyer("amina").await;
+    sandbox_gateway(&server, &admin, "USD").await;
+
+    let refunded_in_part = paid_order(
+        &server,
+        &admin,
+        alice.id,
+        &buyer,
+        json!({"title": "Lamp", "price": "20.00", "quantity": 3}),
+    )
+    .await;
+    let refund = server
+        .post_json(
+            &format!("/api/v1/orders/{refunded_in_part}/refunds"),
+            Some(&alice_token),
+            &json!({"amount": "5.00"}),
+        )
+        .await;
+    assert_eq!(refund.status(), 201, "{}", refund.text().await.unwrap());
+    assert_eq!(
+        figures(&hold(&server, &alice_token, &refunded_in_part).await),
+        ["held", "15.00", "20.00", "0.00", "5.00"]
+    );
+    for status in ["accepted", "shipped", "delivered"] {
+        move_to(&server, &alice_token, &refunded_in_part, status).await;
+    }
+    move_to(&server, &buyer, &refunded_in_part, "completed").await;
+    assert_eq!(
+        figures(&hold(&server, &alice_token, &refunded_in_part).await),
+        ["released", "0.00", "20.00", "15.00", "5.00"],
+        "the released amount includes the platform fee"
+    );
+    let after = balance(&server, alice.id, &alice_token).await;
+    assert_eq!(after["available"], "13.50", "15.00 less the 10% fee");
+    let revenue = get_json(&server, "/api/v1/ledger/accounts?kind=platform_revenue", &admin).await;
+    assert_eq!(revenue["data"]["accounts"][0]["balance"], "1.50");
+
+    let canceled = paid_order(
+        &server,
+        &admin,
+        alice.id,
+        &buyer,
+        json!({"title": "Vase", "price": "10.00", "quantity": 3}),
+    )
+    .await;
+    move_to(&server, &buyer, &canceled, "canceled").await;
+    assert_eq!(
+        figures(&hold(&server, &alice_token, &canceled).await),
+        ["refunded", "0.00", "10.00", "0.00", "10.00"]
+    );
+
+    let trial =
+        json!({"trial_days": 7, "penalty_type": "flat", "penalty_value": "3", "return_window_hours": 48});
+    let disputed = paid_order(
+        &server,
+        &admin,
+        alice.id,
+        &buyer,
+        json!({"title": "Chair", "price": "29.99", "quantity": 5, "trial_policy": trial}),
+    )
+    .await;
+    for status in ["accepted", "shipped", "delivered"] {
+        move_to(&server, &alice_token, &disputed, status).await;
+    }
+    let returned = server.post_json("/api/v1/returns", Some(&buyer), &json!({"order_id": disputed})).await;
+    assert_eq!(returned.status(), 201, "{}", returned.text().await.unwrap());
+    let token = json(returned).await["data"]["return"]["token"].clone();
+    let photo = server.stored_image(alice.id).await;
+    let claim = json!({"token": token, "action": "claim_defect", "description": "cracked leg", "photo_file_id": photo});
+    let scanned = server.post_json("/api/v1/returns/scan", Some(&alice_token), &claim).await;
+    assert_eq!(scanned.status(), 200, "{}", scanned.text().await.unwrap());
+    let dispute = json(scanned).await["data"]["dispute"]["id"].as_str().unwrap().to_owned();
+    let frozen = hold(&server, &alice_token, &disputed).await;
+    assert_eq!((frozen["frozen"].as_bool(), frozen["order_status"].as_str()), (Some(true), Some("disputed")));
+    assert_eq!(figures(&frozen), ["held", "29.99", "29.99", "0.00", "0.00"]);
+    assert!(frozen["release_at"].is_string(), "the trial's end: {frozen}");
+
+    let split =
+        json!({"outcome": "split", "buyer_amount": "10.50", "note": "the chair works; one leg is cracked"});
+    let resolved =
+        server.post_json(&format!("/api/v1/disputes/{dispute}/resolve"), Some(&admin), &split).await;
+    assert_eq!(resolved.status(), 200, "{}", resolved.text().await.unwrap());
+    let settled = hold(&server, &admin, &disputed).await;
+    assert_eq!(settled["frozen"], false);
+    assert_eq!(
+        figures(&settled),
+        ["released", "0.00", "29.99", "19.49", "10.50"],
+        "a split counts as released"
+    );
+
+    let ids = |body: &Value| -> Vec<String> {
+        body["data"]["holds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["order_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let released = get_json(&server, "/api/v1/escrow/holds?status=released", &alice_token).await;
+    assert_eq!(ids(&released), [disputed.clone(), refunded_in_part.clone()], "newest first");
+    let refunded = get_json(&server, "/api/v1/escrow/holds?status=refunded", &admin).await;
+    assert_eq!(ids(&refunded), [canceled.clone()]);
+    let either = get_json(&server, "/api/v1/escrow/holds?status=held&status=refunded", &alice_token).await;
+    assert_eq!(ids(&either), [canceled]);
+    let paged = get_json(&server, "/api/v1/escrow/holds?page=2&page_size=2", &alice_token).await;
+    assert_eq!(
+        (paged["data"]["pagination"]["total"].as_u64(), paged["data"]["pagination"]["last_page"].as_u64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(ids(&paged), [refunded_in_part]);
+    assert_ledger_balances(&server).await;
+    server.stop().await;
+}
+
 on_both_backends!(
     holds_follow_an_order_from_payment_to_release,
     balances_are_for_the_seller_and_admins_in_one_currency,
@@ -624,4 +756,5 @@ on_both_backends!(
     five_concurrent_full_payouts_pay_once,
     a_provider_that_refuses_a_payout_changes_nothing,
     the_ledger_is_for_admins_and_sums_to_zero,
+    refunds_fees_and_disputes_show_in_holds,
 );
