@@ -132,6 +132,10 @@ async fn parties_read_disputes_and_an_admin_refunds_the_buyer(backend: Backend) 
     assert_eq!(money(&server, &d).await, (0, 2999, 0), "everything back to the buyer, no penalty");
     let again = expect_error(resolve(&server, &d.admin, &d.dispute, refund).await, 409, "CONFLICT").await;
     assert!(again["message"].as_str().unwrap().contains("already resolved"), "{again}");
+    let events = json(server.get("/api/v1/events?type=dispute.*", Some(&d.admin)).await).await;
+    let kinds: Vec<&str> =
+        events["data"]["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"dispute.opened") && kinds.contains(&"dispute.resolved"), "{kinds:?}");
     let seen = json(server.get(&path, Some(&d.buyer_token)).await).await;
     assert_eq!(seen["data"]["dispute"]["resolution"]["outcome"], "refund_buyer");
     assert_ledger_balances(&server).await;

@@ -182,6 +182,17 @@ async fn a_confirmed_return_refunds_less_a_flat_penalty_and_pays_the_penalty_to_
     assert!(again["message"].as_str().unwrap().contains("already scanned"), "{again}");
     assert_eq!(money(&server, &p, &id).await, (0, 2699, 300));
 
+    let events =
+        json(server.get("/api/v1/events?type=return.*&order_direction=ASC", Some(&p.seller_token)).await)
+            .await;
+    let events = events["data"]["events"].as_array().unwrap().clone();
+    let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds.len(), 2, "{kinds:?}");
+    assert!(kinds.contains(&"return.requested") && kinds.contains(&"return.confirmed"), "{kinds:?}");
+    for event in &events {
+        assert_eq!(event["object_id"], return_id.as_str());
+        assert!(!event["data"].to_string().contains(&token), "the token never travels in events");
+    }
     let listed = json(server.get("/api/v1/returns?status=confirmed", Some(&p.seller_token)).await).await;
     assert_eq!(listed["data"]["pagination"]["total"], 1);
     assert_eq!(listed["data"]["returns"][0]["id"], return_id.as_str());

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::Marketplace;
 use crate::escrow::{Mover, escrow_account};
-use crate::returns::{list_scope, party_to};
+use crate::returns::{list_scope, party_to, record_dispute};
 
 /// Longest resolution note, in characters.
 const MAX_NOTE: usize = 2000;
@@ -138,6 +138,7 @@ impl Marketplace {
         dispute.resolved_by = Some(user);
         dispute.resolved_at = Some(now);
         update_dispute(&tx, &dispute).await?;
+        record_dispute(&tx, "dispute.resolved", &dispute, currency, now).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(DisputeView { dispute, currency })
     }

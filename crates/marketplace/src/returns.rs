@@ -129,6 +129,62 @@ fn view(mut ret: Return, currency: Currency, party: Party) -> ReturnView {
     ReturnView { ret, currency }
 }
 
+/// Appends a return event (`return.requested`, ...) with the return's snapshot; the token, a
+/// secret between buyer and seller, is never in it.
+async fn record_return(
+    tx: &DatabaseTransaction,
+    kind: &str,
+    ret: &Return,
+    currency: Currency,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    let money =
+        |minor: Option<i64>| minor.map(|m| souk_kernel::Money::from_minor(m, currency).amount_string());
+    let data = serde_json::json!({
+        "id": ret.id,
+        "order_id": ret.order_id,
+        "buyer_id": ret.buyer_id,
+        "seller_id": ret.seller_id,
+        "status": ret.status.as_str(),
+        "has_defect": ret.has_defect,
+        "currency": currency.code(),
+        "refund_amount": money(ret.refund_amount),
+        "penalty_amount": money(ret.penalty_amount),
+        "requested_at": ret.requested_at,
+        "expires_at": ret.expires_at,
+        "resolved_at": ret.resolved_at,
+    });
+    crate::outbox::record(tx, kind, "return", ret.id.as_uuid(), Some(ret.seller_id.as_uuid()), data, now)
+        .await
+}
+
+/// Appends a dispute event (`dispute.opened`, `dispute.resolved`) with the dispute's snapshot.
+pub(crate) async fn record_dispute(
+    tx: &DatabaseTransaction,
+    kind: &str,
+    dispute: &Dispute,
+    currency: Currency,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    let money =
+        |minor: Option<i64>| minor.map(|m| souk_kernel::Money::from_minor(m, currency).amount_string());
+    let data = serde_json::json!({
+        "id": dispute.id,
+        "order_id": dispute.order_id,
+        "return_id": dispute.return_id,
+        "buyer_id": dispute.buyer_id,
+        "seller_id": dispute.seller_id,
+        "status": dispute.status.as_str(),
+        "outcome": dispute.outcome.map(|o| o.as_str()),
+        "currency": currency.code(),
+        "buyer_amount": money(dispute.buyer_amount),
+        "seller_amount": money(dispute.seller_amount),
+        "opened_at": dispute.opened_at,
+        "resolved_at": dispute.resolved_at,
+    });
+    crate::outbox::record(tx, kind, "dispute", dispute.id, Some(dispute.seller_id.as_uuid()), data, now).await
+}
+
 impl Marketplace {
     /// Requests the return of an order during its trial (its buyer): opens a pending return
     /// with a fresh token that expires after the longest return window of the trial lines, and
@@ -193,8 +249,10 @@ impl Marketplace {
         let mover = Mover { party: Party::Buyer, user: Some(user) };
         let reason = Some(request.reason.unwrap_or_else(|| "return requested".to_owned()));
         self.move_order(&tx, &mut order, OrderStatus::ReturnRequested, mover, reason, now).await?;
+        let currency = order.totals.total.currency();
+        record_return(&tx, "return.requested", &ret, currency, now).await?;
         tx.commit().await.map_err(db_error)?;
-        Ok(ReturnView { ret, currency: order.totals.total.currency() })
+        Ok(ReturnView { ret, currency })
     }
 
     /// Scans a return token (the order's seller; an admin acts for the seller). `confirm`
@@ -272,6 +330,7 @@ impl Marketplace {
                     resolved_at: None,
                 };
                 insert_dispute(&tx, &dispute).await?;
+                record_dispute(&tx, "dispute.opened", &dispute, order.totals.total.currency(), now).await?;
                 let reason = Some("the seller claimed a defect".to_owned());
                 self.move_order(&tx, &mut order, OrderStatus::Disputed, mover, reason, now).await?;
                 ret.status = ReturnStatus::DefectClaimed;
@@ -280,6 +339,8 @@ impl Marketplace {
         };
         ret.resolved_at = Some(now);
         update_return(&tx, &ret).await?;
+        let kind = format!("return.{}", ret.status);
+        record_return(&tx, &kind, &ret, order.totals.total.currency(), now).await?;
         tx.commit().await.map_err(db_error)?;
         let party = Party::of(actor, ret.buyer_id, ret.seller_id).unwrap_or(Party::Seller);
         Ok(ScanResult {
@@ -437,12 +498,14 @@ impl Marketplace {
         ret.status = ReturnStatus::Expired;
         ret.resolved_at = Some(now);
         update_return(&tx, &ret).await?;
-        if let Some(mut order) = find_order(&tx, OrderId(ret.order_id), true).await?
-            && order.status == OrderStatus::ReturnRequested
-        {
+        let mut order = find_order(&tx, OrderId(ret.order_id), true)
+            .await?
+            .ok_or_else(|| DomainError::unexpected("a return's order vanished"))?;
+        if order.status == OrderStatus::ReturnRequested {
             let reason = Some("the return expired unscanned".to_owned());
             self.move_order(&tx, &mut order, OrderStatus::TrialActive, Mover::system(), reason, now).await?;
         }
+        record_return(&tx, "return.expired", &ret, order.totals.total.currency(), now).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(true)
     }
