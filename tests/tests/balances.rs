@@ -733,17 +733,17 @@ async fn refunds_fees_and_disputes_show_in_holds(backend: Backend) {
             .collect()
     };
     let released = get_json(&server, "/api/v1/escrow/holds?status=released", &alice_token).await;
-    assert_eq!(ids(&released), [disputed.clone(), refunded_in_part.clone()], "newest first");
+    assert_eq!(ids(&released), [disputed.as_str(), refunded_in_part.as_str()], "newest first");
     let refunded = get_json(&server, "/api/v1/escrow/holds?status=refunded", &admin).await;
-    assert_eq!(ids(&refunded), [canceled.clone()]);
+    assert_eq!(ids(&refunded), [canceled.as_str()]);
     let either = get_json(&server, "/api/v1/escrow/holds?status=held&status=refunded", &alice_token).await;
-    assert_eq!(ids(&either), [canceled]);
+    assert_eq!(ids(&either), [canceled.as_str()]);
     let paged = get_json(&server, "/api/v1/escrow/holds?page=2&page_size=2", &alice_token).await;
     assert_eq!(
         (paged["data"]["pagination"]["total"].as_u64(), paged["data"]["pagination"]["last_page"].as_u64()),
         (Some(3), Some(2))
     );
-    assert_eq!(ids(&paged), [refunded_in_part]);
+    assert_eq!(ids(&paged), [refunded_in_part.as_str()]);
     assert_ledger_balances(&server).await;
     server.stop().await;
 }
