@@ -15,6 +15,7 @@ mod m20261201_000007_orders;
 mod m20261201_000008_escrow;
 mod m20261201_000009_coupons_customers;
 mod m20261201_000011_events;
+mod m20261201_000012_notifications;
 
 /// Applies Souk's migrations in order.
 #[derive(Debug)]
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_escrow::Migration),
             Box::new(m20261201_000009_coupons_customers::Migration),
             Box::new(m20261201_000011_events::Migration),
+            Box::new(m20261201_000012_notifications::Migration),
         ]
     }
 }

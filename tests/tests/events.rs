@@ -41,7 +41,9 @@ async fn receiver(fail_first: usize) -> (String, Arc<Mutex<Received>>) {
                         let head = String::from_utf8_lossy(&buffer[..end]).to_lowercase();
                         let length = head
                             .lines()
-                            .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                            .find_map(|l| {
+                                l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0))
+                            })
                             .unwrap_or(0usize);
                         break (end + 4, length);
                     }
@@ -80,12 +82,18 @@ async fn run_jobs(server: &TestServer, admin: &str) {
 }
 
 async fn advance(server: &TestServer, admin: &str, seconds: i64) {
-    let response = server.post_json("/api/v1/sandbox/clock", Some(admin), &json!({"advance_seconds": seconds})).await;
+    let response =
+        server.post_json("/api/v1/sandbox/clock", Some(admin), &json!({"advance_seconds": seconds})).await;
     assert_eq!(response.status(), 200);
 }
 
 fn types(events: &Value) -> Vec<String> {
-    events["data"]["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect()
+    events["data"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 async fn state_changes_land_in_the_outbox_and_sellers_see_their_own(backend: Backend) {
@@ -95,17 +103,27 @@ async fn state_changes_land_in_the_outbox_and_sellers_see_their_own(backend: Bac
     let (_, zed_token) = server.seller("zed").await;
     let (_, buyer) = server.buyer("amina").await;
     sandbox_gateway(&server, &admin, "USD").await;
-    let product = listed_product(&server, &admin, sam.id, json!({"title": "Lamp", "price": "10", "quantity": 3})).await;
+    let product =
+        listed_product(&server, &admin, sam.id, json!({"title": "Lamp", "price": "10", "quantity": 3})).await;
     let order = checkout_one(&server, &buyer, &product, 1).await;
     let id = order["id"].as_str().unwrap();
     pay(&server, &buyer, id).await;
     move_to(&server, &sam_token, id, "accepted").await;
     let all = json(server.get("/api/v1/events?page_size=100", Some(&admin)).await).await;
     let seen = types(&all);
-    for expected in ["product.created", "order.created", "payment.succeeded", "escrow.held", "order.paid", "order.accepted"] {
+    for expected in [
+        "product.created",
+        "order.created",
+        "payment.succeeded",
+        "escrow.held",
+        "order.paid",
+        "order.accepted",
+    ] {
         assert!(seen.contains(&expected.to_owned()), "{expected} missing from {seen:?}");
     }
-    let orders = json(server.get(&format!("/api/v1/events?type=order.*&object_id={id}"), Some(&sam_token)).await).await;
+    let orders =
+        json(server.get(&format!("/api/v1/events?type=order.*&object_id={id}"), Some(&sam_token)).await)
+            .await;
     assert_eq!(types(&orders), ["order.accepted", "order.paid", "order.created"], "newest first");
     let accepted = &orders["data"]["events"][0];
     assert_eq!(accepted["data"]["previous_status"], "new");
@@ -117,10 +135,12 @@ async fn state_changes_land_in_the_outbox_and_sellers_see_their_own(backend: Bac
     );
     let event_id = accepted["id"].as_str().unwrap();
     assert_eq!(server.get(&format!("/api/v1/events/{event_id}"), Some(&sam_token)).await.status(), 200);
-    expect_error(server.get(&format!("/api/v1/events/{event_id}"), Some(&zed_token)).await, 404, "NOT_FOUND").await;
+    expect_error(server.get(&format!("/api/v1/events/{event_id}"), Some(&zed_token)).await, 404, "NOT_FOUND")
+        .await;
     expect_error(server.get("/api/v1/events", Some(&buyer)).await, 403, "FORBIDDEN").await;
     expect_error(server.get("/api/v1/events", None).await, 401, "UNAUTHENTICATED").await;
-    expect_error(server.get("/api/v1/events?from=yesterday", Some(&admin)).await, 422, "VALIDATION_FAILED").await;
+    expect_error(server.get("/api/v1/events?from=yesterday", Some(&admin)).await, 422, "VALIDATION_FAILED")
+        .await;
     server.stop().await;
 }
 
@@ -139,7 +159,8 @@ async fn subscriptions_are_validated_and_owned(backend: Backend) {
         ("https://hooks.example.com/souk", json!(["Order Created"])),
     ] {
         let body = json!({"url": url, "events": events});
-        expect_error(server.post_json("/api/v1/webhooks", Some(&sam), &body).await, 422, "VALIDATION_FAILED").await;
+        expect_error(server.post_json("/api/v1/webhooks", Some(&sam), &body).await, 422, "VALIDATION_FAILED")
+            .await;
     }
     let created = server.post_json("/api/v1/webhooks", Some(&sam), &ok).await;
     assert_eq!(created.status(), 201);
@@ -150,9 +171,12 @@ async fn subscriptions_are_validated_and_owned(backend: Backend) {
     assert!(read["data"]["webhook"].get("secret").is_none());
     expect_error(server.get(&format!("/api/v1/webhooks/{id}"), Some(&zed)).await, 404, "NOT_FOUND").await;
     expect_error(server.delete(&format!("/api/v1/webhooks/{id}"), Some(&zed)).await, 404, "NOT_FOUND").await;
-    let patched = server.patch_json(&format!("/api/v1/webhooks/{id}"), Some(&sam), &json!({"status": "disabled"})).await;
+    let patched = server
+        .patch_json(&format!("/api/v1/webhooks/{id}"), Some(&sam), &json!({"status": "disabled"}))
+        .await;
     assert_eq!(json(patched).await["data"]["webhook"]["status"], "disabled");
-    let bad = server.patch_json(&format!("/api/v1/webhooks/{id}"), Some(&sam), &json!({"status": "paused"})).await;
+    let bad =
+        server.patch_json(&format!("/api/v1/webhooks/{id}"), Some(&sam), &json!({"status": "paused"})).await;
     expect_error(bad, 422, "VALIDATION_FAILED").await;
     let list = json(server.get("/api/v1/webhooks", Some(&zed)).await).await;
     assert_eq!(list["data"]["pagination"]["total"], 0);
@@ -170,7 +194,8 @@ async fn a_receiver_that_fails_twice_gets_the_event_once_more_signed(backend: Ba
         .await;
     assert_eq!(created.status(), 201);
     let created = json(created).await["data"]["webhook"].clone();
-    let (id, secret) = (created["id"].as_str().unwrap().to_owned(), created["secret"].as_str().unwrap().to_owned());
+    let (id, secret) =
+        (created["id"].as_str().unwrap().to_owned(), created["secret"].as_str().unwrap().to_owned());
     listed_product(&server, &admin, sam.id, json!({"title": "Lamp", "price": "10", "quantity": 3})).await;
     run_jobs(&server, &admin).await;
     assert_eq!(received.lock().unwrap().requests.len(), 1);
@@ -194,7 +219,11 @@ async fn a_receiver_that_fails_twice_gets_the_event_once_more_signed(backend: Ba
         for (headers, body) in &state.requests {
             let header = &headers["souk-signature"];
             let now = chrono::Utc::now().timestamp();
-            assert_eq!(souk_escrow::signature::verify(header, secret.as_bytes(), body, now), Ok(()), "{header}");
+            assert_eq!(
+                souk_escrow::signature::verify(header, secret.as_bytes(), body, now),
+                Ok(()),
+                "{header}"
+            );
             let event: Value = serde_json::from_slice(body).unwrap();
             assert_eq!(event["type"], "product.created");
             assert_eq!(headers["souk-event-id"], event["id"].as_str().unwrap());
@@ -202,7 +231,11 @@ async fn a_receiver_that_fails_twice_gets_the_event_once_more_signed(backend: Ba
     }
     let delivery_id = delivery["id"].as_str().unwrap();
     let retried = server
-        .post_json(&format!("/api/v1/webhooks/{id}/deliveries/{delivery_id}/retry"), Some(&sam_token), &json!({}))
+        .post_json(
+            &format!("/api/v1/webhooks/{id}/deliveries/{delivery_id}/retry"),
+            Some(&sam_token),
+            &json!({}),
+        )
         .await;
     assert_eq!(retried.status(), 200);
     run_jobs(&server, &admin).await;
@@ -220,10 +253,18 @@ async fn concurrent_job_runs_send_each_event_once(backend: Backend) {
     let (_, admin) = server.admin().await;
     let (sam, _) = server.seller("sam").await;
     let (url, received) = receiver(0).await;
-    let created = server.post_json("/api/v1/webhooks", Some(&admin), &json!({"url": url, "events": ["product.*"]})).await;
+    let created = server
+        .post_json("/api/v1/webhooks", Some(&admin), &json!({"url": url, "events": ["product.*"]}))
+        .await;
     assert_eq!(created.status(), 201);
     for i in 0..12 {
-        listed_product(&server, &admin, sam.id, json!({"title": format!("Lamp {i}"), "price": "10", "quantity": 3})).await;
+        listed_product(
+            &server,
+            &admin,
+            sam.id,
+            json!({"title": format!("Lamp {i}"), "price": "10", "quantity": 3}),
+        )
+        .await;
     }
     let mut runs = Vec::new();
     for _ in 0..4 {

@@ -128,6 +128,7 @@ impl Marketplace {
             .await?;
         crate::outbox::record_order(tx, crate::outbox::order_event_type(step.to), order, Some(step.from), now)
             .await?;
+        crate::notifications::queue_for_order(tx, order, step.to, now).await?;
         if awaiting_release && order.has_trial() {
             Box::pin(self.move_order(tx, order, OrderStatus::TrialActive, Mover::system(), None, now))
                 .await?;

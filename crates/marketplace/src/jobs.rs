@@ -28,12 +28,14 @@ impl Marketplace {
         let returns = self.expire_returns().await?;
         let released = self.release_due_orders().await?;
         let delivered = self.deliver_webhooks().await?;
+        let mailed = self.send_notifications().await?;
         Ok(vec![
             JobRun { name: "purge_expired_idempotency_keys", processed: purged },
             JobRun { name: "expire_unpaid_orders", processed: expired },
             JobRun { name: "expire_returns", processed: returns },
             JobRun { name: "release_due_orders", processed: released },
             JobRun { name: "deliver_webhooks", processed: delivered },
+            JobRun { name: "send_notifications", processed: mailed },
         ])
     }
 

@@ -17,6 +17,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod landing_pages;
 pub mod order_metafields;
+pub mod notifications;
 pub mod orders;
 pub mod outbox;
 pub mod payments;

@@ -64,8 +64,7 @@ pub async fn record(
     data: serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<(), DomainError> {
-    let event =
-        NewEvent { kind: kind.to_owned(), object_type, object_id, seller_id, buyer_id: None, data };
+    let event = NewEvent { kind: kind.to_owned(), object_type, object_id, seller_id, buyer_id: None, data };
     append(conn, event, now).await.map(|_| ())
 }
 

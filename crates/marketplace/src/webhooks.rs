@@ -9,12 +9,12 @@ use chrono::{Duration, Utc};
 use souk_auth::permission::require;
 use souk_escrow::signature;
 use souk_kernel::{Actor, DomainError, FieldErrors, Page, PageRequest, Role};
+use souk_storage::db_error;
 use souk_storage::events::{Event, EventFilter, find_event, list_events};
 use souk_storage::webhooks::{
     Claimed, Delivery, Webhook, claim_due, delete_webhook, find_delivery, find_webhook, insert_webhook,
     list_deliveries, list_webhooks, record_attempt, schedule_retry, update_webhook,
 };
-use souk_storage::db_error;
 use uuid::Uuid;
 
 use crate::Marketplace;
@@ -78,7 +78,9 @@ pub fn check_url(url: &str, sandbox: bool, allowed_hosts: &[String]) -> Result<r
         return Ok(parsed);
     }
     if loopback || literal.is_some_and(is_private) {
-        return Err("points at a private address; add the host to SOUK_WEBHOOK_ALLOWED_HOSTS to allow it".into());
+        return Err(
+            "points at a private address; add the host to SOUK_WEBHOOK_ALLOWED_HOSTS to allow it".into()
+        );
     }
     Ok(parsed)
 }
@@ -93,9 +95,14 @@ fn check_patterns(events: &[String], errors: &mut FieldErrors) {
         let ok = pattern == "*"
             || (!body.is_empty()
                 && body.len() <= 64
-                && body.split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')));
+                && body.split('.').all(|part| {
+                    !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                }));
         if !ok {
-            errors.add(format!("events[{i}]"), "must be *, a type such as order.accepted, or a wildcard such as order.*");
+            errors.add(
+                format!("events[{i}]"),
+                "must be *, a type such as order.accepted, or a wildcard such as order.*",
+            );
         }
     }
 }
@@ -131,7 +138,9 @@ fn subscriber(actor: &Actor, action: &str) -> Result<(Uuid, Role), DomainError> 
     let user = actor.user_id().ok_or(DomainError::Unauthenticated)?;
     let role = actor.role().ok_or(DomainError::Unauthenticated)?;
     if role == Role::Buyer {
-        return Err(DomainError::Forbidden("webhooks and events are for admins, sellers and their integrations".into()));
+        return Err(DomainError::Forbidden(
+            "webhooks and events are for admins, sellers and their integrations".into(),
+        ));
     }
     require(actor, "webhook", action)?;
     Ok((user.as_uuid(), role))
@@ -165,7 +174,9 @@ impl Marketplace {
     pub async fn create_webhook(&self, actor: &Actor, input: WebhookInput) -> Result<Webhook, DomainError> {
         let (owner, role) = subscriber(actor, "create")?;
         let mut errors = FieldErrors::new();
-        if let Err(message) = check_url(input.url.trim(), self.settings.sandbox, &self.settings.webhook_allowed_hosts) {
+        if let Err(message) =
+            check_url(input.url.trim(), self.settings.sandbox, &self.settings.webhook_allowed_hosts)
+        {
             errors.add("url", message);
         }
         if input.url.len() > 2000 {
@@ -202,7 +213,11 @@ impl Marketplace {
     }
 
     /// Subscriptions: a user's own, or all for admins.
-    pub async fn list_webhooks(&self, actor: &Actor, page: PageRequest) -> Result<Page<Webhook>, DomainError> {
+    pub async fn list_webhooks(
+        &self,
+        actor: &Actor,
+        page: PageRequest,
+    ) -> Result<Page<Webhook>, DomainError> {
         let (me, role) = subscriber(actor, "view")?;
         list_webhooks(&self.db.conn, (role != Role::Admin).then_some(me), page).await
     }
@@ -217,7 +232,12 @@ impl Marketplace {
     }
 
     /// Changes a subscription.
-    pub async fn update_webhook(&self, actor: &Actor, id: Uuid, patch: WebhookPatch) -> Result<Webhook, DomainError> {
+    pub async fn update_webhook(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        patch: WebhookPatch,
+    ) -> Result<Webhook, DomainError> {
         let (me, role) = subscriber(actor, "update")?;
         let tx = self.db.begin_write().await.map_err(db_error)?;
         let mut webhook = find_webhook(&tx, id)
@@ -226,7 +246,9 @@ impl Marketplace {
             .ok_or(DomainError::NotFound { resource: "webhook" })?;
         let mut errors = FieldErrors::new();
         if let Some(url) = patch.url {
-            if let Err(message) = check_url(url.trim(), self.settings.sandbox, &self.settings.webhook_allowed_hosts) {
+            if let Err(message) =
+                check_url(url.trim(), self.settings.sandbox, &self.settings.webhook_allowed_hosts)
+            {
                 errors.add("url", message);
             }
             webhook.url = url.trim().to_owned();
@@ -275,7 +297,12 @@ impl Marketplace {
     }
 
     /// Schedules a delivery again now; the job loop (or `POST /sandbox/jobs/run`) sends it.
-    pub async fn retry_delivery(&self, actor: &Actor, id: Uuid, delivery_id: Uuid) -> Result<Delivery, DomainError> {
+    pub async fn retry_delivery(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        delivery_id: Uuid,
+    ) -> Result<Delivery, DomainError> {
         self.get_webhook(actor, id).await?;
         let tx = self.db.begin_write().await.map_err(db_error)?;
         find_delivery(&tx, delivery_id)
@@ -283,7 +310,9 @@ impl Marketplace {
             .filter(|d| d.webhook_id == id)
             .ok_or(DomainError::NotFound { resource: "webhook delivery" })?;
         schedule_retry(&tx, delivery_id, self.clock().now()).await?;
-        let delivery = find_delivery(&tx, delivery_id).await?.ok_or(DomainError::NotFound { resource: "webhook delivery" })?;
+        let delivery = find_delivery(&tx, delivery_id)
+            .await?
+            .ok_or(DomainError::NotFound { resource: "webhook delivery" })?;
         tx.commit().await.map_err(db_error)?;
         Ok(delivery)
     }
@@ -398,7 +427,16 @@ mod tests {
         assert!(check_url("https://hooks.example.com/souk", false, none).is_ok());
         assert!(check_url("ftp://hooks.example.com", false, none).is_err());
         assert!(check_url("https://user:pw@hooks.example.com", false, none).is_err());
-        for private in ["http://127.0.0.1:9000/h", "http://localhost/h", "http://10.0.0.5/h", "http://192.168.1.2/h", "http://169.254.169.254/latest", "http://[::1]/h", "http://[fd00::1]/h", "http://100.64.0.1/h"] {
+        for private in [
+            "http://127.0.0.1:9000/h",
+            "http://localhost/h",
+            "http://10.0.0.5/h",
+            "http://192.168.1.2/h",
+            "http://169.254.169.254/latest",
+            "http://[::1]/h",
+            "http://[fd00::1]/h",
+            "http://100.64.0.1/h",
+        ] {
             assert!(check_url(private, false, none).is_err(), "{private}");
         }
         assert!(check_url("http://127.0.0.1:9000/h", true, none).is_ok(), "loopback in sandbox mode");

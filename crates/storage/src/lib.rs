@@ -20,6 +20,7 @@ pub mod idempotency;
 pub mod landing_pages;
 pub mod ledger;
 pub mod order_metafields;
+pub mod notifications;
 pub mod orders;
 pub mod payments;
 pub mod payouts;

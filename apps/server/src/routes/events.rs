@@ -93,13 +93,7 @@ pub async fn list_events(
     if types.iter().any(|t| t.len() > 64) {
         reader.error("type", "each type is at most 64 characters");
     }
-    let filter = EventFilter {
-        types,
-        object_id: reader.uuid("object_id"),
-        from,
-        to,
-        seller_id: None,
-    };
+    let filter = EventFilter { types, object_id: reader.uuid("object_id"), from, to, seller_id: None };
     reader.finish()?;
     let events = state.marketplace.list_events(&actor, filter, page).await?;
     Ok(web::Json(EventListResponse::new(events.map(EventDto::from))))
@@ -231,8 +225,12 @@ pub async fn create_webhook(
     Caller(actor): Caller,
     JsonBody(input): JsonBody<CreateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let input =
-        WebhookInput { url: input.url, events: input.events, secret: input.secret, description: input.description };
+    let input = WebhookInput {
+        url: input.url,
+        events: input.events,
+        secret: input.secret,
+        description: input.description,
+    };
     let webhook = state.marketplace.create_webhook(&actor, input).await?;
     let secret = webhook.secret.clone();
     let mut dto = WebhookDto::from(webhook);
@@ -310,8 +308,12 @@ pub async fn update_webhook(
     id: web::Path<Uuid>,
     JsonBody(input): JsonBody<PatchWebhookRequest>,
 ) -> Result<web::Json<WebhookResponse>, ApiError> {
-    let patch =
-        WebhookPatch { url: input.url, events: input.events, status: input.status, description: input.description };
+    let patch = WebhookPatch {
+        url: input.url,
+        events: input.events,
+        status: input.status,
+        description: input.description,
+    };
     let webhook = state.marketplace.update_webhook(&actor, id.into_inner(), patch).await?;
     Ok(web::Json(WebhookResponse::new(webhook.into())))
 }

@@ -12,6 +12,7 @@ pub mod escrow;
 pub mod files;
 pub mod landing_pages;
 pub mod ledger;
+pub mod notifications;
 pub mod oauth;
 pub mod ops;
 pub mod order_export;
@@ -177,6 +178,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(events::delete_webhook)
         .service(events::list_deliveries)
         .service(events::retry_delivery)
+        .service(notifications::send_notification)
         .service(sandbox::read_clock)
         .service(sandbox::advance_clock)
         .service(sandbox::run_jobs);

@@ -20,6 +20,7 @@ pub mod landing_page;
 pub mod ledger_account;
 pub mod ledger_entry;
 pub mod ledger_transfer;
+pub mod notification;
 pub mod oauth_client;
 pub mod order;
 pub mod order_event;
