@@ -650,7 +650,227 @@ async fn exports_stream_every_line_across_batches(backend: Backend) {
     expect_error(server.get("/api/v1/orders/export", None).await, 401, "UNAUTHENTICATED").await;
 }
 
+async fn integration_token(server: &TestServer, owner: &str, scopes: Value) -> String {
+    let created = server
+        .post_json("/api/v1/oauth/clients", Some(owner), &json!({"name": "Shop sync", "scopes": scopes}))
+        .await;
+    assert_eq!(created.status(), 201, "{}", created.text().await.unwrap_or_default());
+    let body = json(created).await;
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", body["data"]["client"]["client_id"].as_str().unwrap()),
+        ("client_secret", body["data"]["client_secret"].as_str().unwrap()),
+    ];
+    let issued = server.client.post(server.url("/api/v1/oauth/token")).form(&form).send().await.unwrap();
+    json(issued).await["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn orders_made_elsewhere_are_recorded_without_stock_or_escrow(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, admin) = server.admin().await;
+    let (alice, alice_token) = server.seller("alice").await;
+    let (bob, _) = server.seller("bob").await;
+    let (_, buyer) = server.buyer("amina").await;
+    let lamp =
+        listed(&server, &admin, alice.id, json!({"title": "Lamp", "price": "10", "quantity": 4})).await;
+    let chair =
+        listed(&server, &admin, bob.id, json!({"title": "Chair", "price": "40", "quantity": 4})).await;
+    let sync =
+        integration_token(&server, &alice_token, json!(["order:create", "order:view", "customer:view"]))
+            .await;
+    let body = |lines: Value| {
+        json!({
+            "customer": {"email": "Walkin@Example.com", "name": "Walk-in", "city": "Adama", "country": "ET"},
+            "currency": "USD", "lines": lines, "status": "new", "payment_status": "paid",
+            "shipping": "5", "discount": 1, "note": "synced from the till"
+        })
+    };
+    let lines = json!([{"title": "Tea", "sku": "TEA-1", "unit_price": "4.50", "quantity": 2}, {"title": "Lamp", "unit_price": 10, "quantity": 1, "product_id": lamp}]);
+    let response = server.post_json("/api/v1/orders", Some(&sync), &body(lines.clone())).await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+    let order = json(response).await["data"]["order"].clone();
+    assert_eq!(
+        (order["source"].as_str(), order["status"].as_str(), order["payment_status"].as_str()),
+        (Some("external"), Some("new"), Some("paid"))
+    );
+    assert_eq!(order["seller_id"], alice.id.to_string());
+    assert_eq!(
+        order["totals"],
+        json!({"subtotal": "19.00", "discount": "1.00", "shipping": "5.00", "fee": "0.00", "total": "23.00"})
+    );
+    assert_eq!(order["lines"][0]["product_id"], uuid::Uuid::nil().to_string());
+    assert_eq!(order["lines"][1]["product_id"], lamp.as_str());
+    assert_eq!(
+        order["shipping_address"]["city"], "Adama",
+        "the customer's fields stand in for a missing address"
+    );
+    assert_eq!(order["expires_at"], Value::Null, "an external order never expires");
+    assert!(order["number"].as_str().unwrap().starts_with("SK-"));
+    assert_eq!(available(&server, &lamp).await, 4, "no stock is reserved");
+    let path = format!("/api/v1/orders/{}", order["id"].as_str().unwrap());
+    assert_eq!(server.get(&path, Some(&alice_token)).await.status(), 200);
+    assert_eq!(server.get(&path, Some(&admin)).await.status(), 200);
+    expect_error(server.get(&path, Some(&buyer)).await, 404, "NOT_FOUND").await;
+    let events = json(server.get(&format!("{path}/events"), Some(&alice_token)).await).await;
+    assert_eq!(events["data"]["events"][0]["party"], "seller");
+    let customer = json(
+        server
+            .get(&format!("/api/v1/customers/{}", order["customer_id"].as_str().unwrap()), Some(&sync))
+            .await,
+    )
+    .await;
+    assert_eq!(customer["data"]["customer"]["email"], "Walkin@Example.com");
+    assert_eq!(customer["data"]["customer"]["user_id"], Value::Null);
+    assert_eq!(customer["data"]["customer"]["amount_spent"], json!([{"currency": "USD", "amount": "23.00"}]));
+
+    expect_error(
+        server.post_json("/api/v1/orders", Some(&alice_token), &body(lines.clone())).await,
+        403,
+        "FORBIDDEN",
+    )
+    .await;
+    expect_error(
+        server.post_json("/api/v1/orders", Some(&buyer), &body(lines.clone())).await,
+        403,
+        "FORBIDDEN",
+    )
+    .await;
+    expect_error(
+        server.post_json("/api/v1/orders", None, &body(lines.clone())).await,
+        401,
+        "UNAUTHENTICATED",
+    )
+    .await;
+    let reader = integration_token(&server, &alice_token, json!(["order:view"])).await;
+    expect_error(
+        server.post_json("/api/v1/orders", Some(&reader), &body(lines.clone())).await,
+        403,
+        "FORBIDDEN",
+    )
+    .await;
+    let mut for_bob = body(lines.clone());
+    for_bob["seller_id"] = json!(bob.id);
+    expect_error(server.post_json("/api/v1/orders", Some(&sync), &for_bob).await, 403, "FORBIDDEN").await;
+    let refused = expect_error(
+        server.post_json("/api/v1/orders", Some(&admin), &body(lines.clone())).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    assert!(refused["errors"]["seller_id"].is_array(), "{refused}");
+    let mut by_admin =
+        body(json!([{"title": "Chair", "unit_price": "40", "quantity": 1, "product_id": chair}]));
+    by_admin["seller_id"] = json!(bob.id);
+    by_admin["status"] = json!("completed");
+    by_admin["discount"] = json!("0");
+    let recorded = server.post_json("/api/v1/orders", Some(&admin), &by_admin).await;
+    assert_eq!(recorded.status(), 201, "{}", recorded.text().await.unwrap_or_default());
+    let recorded = json(recorded).await["data"]["order"].clone();
+    assert_eq!(
+        (recorded["status"].as_str(), recorded["delivery_status"].as_str()),
+        (Some("completed"), Some("delivered"))
+    );
+
+    let bad = expect_error(
+        server.post_json("/api/v1/orders", Some(&sync), &body(json!([{"title": "Chair", "unit_price": "4.505", "quantity": 0, "product_id": chair}, {"title": "", "unit_price": 1, "quantity": 1}]))).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    for field in ["lines[0].quantity", "lines[0].product_id", "lines[1].title"] {
+        assert!(bad["errors"][field].is_array(), "{field}: {bad}");
+    }
+    let mut wrong = body(lines.clone());
+    wrong["status"] = json!("teleported");
+    wrong["payment_status"] = json!("owed");
+    let bad =
+        expect_error(server.post_json("/api/v1/orders", Some(&sync), &wrong).await, 422, "VALIDATION_FAILED")
+            .await;
+    assert!(bad["errors"]["status"].is_array() && bad["errors"]["payment_status"].is_array(), "{bad}");
+    let mut wrong = body(lines.clone());
+    wrong["customer"]["email"] = json!("nobody");
+    wrong["discount"] = json!("100");
+    wrong["currency"] = json!("usd");
+    let bad =
+        expect_error(server.post_json("/api/v1/orders", Some(&sync), &wrong).await, 422, "VALIDATION_FAILED")
+            .await;
+    assert!(bad["errors"]["currency"].is_array(), "{bad}");
+    wrong["currency"] = json!("USD");
+    let bad =
+        expect_error(server.post_json("/api/v1/orders", Some(&sync), &wrong).await, 422, "VALIDATION_FAILED")
+            .await;
+    assert!(bad["errors"]["customer.email"].is_array() && bad["errors"]["discount"].is_array(), "{bad}");
+    let external = json(server.get("/api/v1/orders", Some(&alice_token)).await).await;
+    assert_eq!(external["data"]["pagination"]["total"], 1, "refused requests recorded nothing");
+}
+
+async fn parties_keep_metafields_on_an_order(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, admin) = server.admin().await;
+    let (alice, alice_token) = server.seller("alice").await;
+    let (_, other_seller) = server.seller("bob").await;
+    let (_, buyer) = server.buyer("amina").await;
+    let (_, stranger) = server.buyer("stranger").await;
+    let lamp = listed(&server, &admin, alice.id, json!({"title": "Lamp", "price": 3, "quantity": 4})).await;
+    let order = json(checkout(&server, &buyer, json!([{"product_id": lamp, "quantity": 1}])).await).await["data"]
+        ["orders"][0]
+        .clone();
+    let path = format!("/api/v1/orders/{}/metafields", order["id"].as_str().unwrap());
+    let first = server
+        .post_json(&path, Some(&alice_token), &json!({"namespace": "erp", "key": "ref", "value": {"id": 7}}))
+        .await;
+    assert_eq!(first.status(), 200);
+    let first = json(first).await["data"]["metafield"].clone();
+    let replaced = server
+        .post_json(&path, Some(&admin), &json!({"namespace": "erp", "key": "ref", "value": {"id": 8}}))
+        .await;
+    let replaced = json(replaced).await["data"]["metafield"].clone();
+    assert_eq!((replaced["id"].clone(), replaced["value"].clone()), (first["id"].clone(), json!({"id": 8})));
+    assert_eq!(
+        server
+            .post_json(
+                &path,
+                Some(&buyer),
+                &json!({"namespace": "gift", "key": "message", "value": "Happy birthday"})
+            )
+            .await
+            .status(),
+        200
+    );
+    let listed = json(server.get(&path, Some(&buyer)).await).await;
+    let keys: Vec<&str> = listed["data"]["metafields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["namespace"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["erp", "gift"], "by namespace, then key");
+    for outsider in [&stranger, &other_seller] {
+        expect_error(server.get(&path, Some(outsider)).await, 404, "NOT_FOUND").await;
+        expect_error(
+            server.post_json(&path, Some(outsider), &json!({"namespace": "x", "key": "y", "value": 1})).await,
+            404,
+            "NOT_FOUND",
+        )
+        .await;
+    }
+    expect_error(server.get(&path, None).await, 401, "UNAUTHENTICATED").await;
+    let body = expect_error(
+        server
+            .post_json(&path, Some(&alice_token), &json!({"namespace": "ERP!", "key": "", "value": 1}))
+            .await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    assert!(body["errors"]["namespace"].is_array() && body["errors"]["key"].is_array(), "{body}");
+    let missing = format!("/api/v1/orders/{}/metafields", uuid::Uuid::now_v7());
+    expect_error(server.get(&missing, Some(&admin)).await, 404, "NOT_FOUND").await;
+}
+
 on_both_backends!(
+    parties_keep_metafields_on_an_order,
+    orders_made_elsewhere_are_recorded_without_stock_or_escrow,
     exports_stream_every_line_across_batches,
     history_details_deletion_and_filters,
     crossing_multi_line_checkouts_never_deadlock_into_errors,

@@ -39,6 +39,7 @@ pub const CATALOGUE: &[(&str, &[&str])] = &[
 const SELLER: &[&str] = &[
     "product:*",
     "order:view",
+    "order:create",
     "order:update",
     "order:export",
     "customer:view",

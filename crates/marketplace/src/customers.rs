@@ -161,7 +161,13 @@ impl Marketplace {
             .await?
             .map(|u| u.email)
             .ok_or_else(|| DomainError::unexpected("the buying account vanished during checkout"))?;
-        upsert_checkout_customer(tx, seller, buyer, &from_checkout(&email, shipping), self.clock().now())
-            .await
+        upsert_checkout_customer(
+            tx,
+            seller,
+            Some(buyer),
+            &from_checkout(&email, shipping),
+            self.clock().now(),
+        )
+        .await
     }
 }

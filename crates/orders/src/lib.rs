@@ -7,6 +7,7 @@
 pub mod checkout;
 pub mod coupon;
 pub mod customer;
+pub mod external;
 pub mod order;
 pub mod status;
 

@@ -101,20 +101,21 @@ pub async fn find_customer(
     query.one(conn).await.map_err(db_error)?.map(to_domain).transpose()
 }
 
-/// The seller's customer for a buyer at checkout: made from `fields` when the seller has none
-/// with that e-mail (`INSERT ... ON CONFLICT DO NOTHING`, so concurrent checkouts of one buyer
-/// share one record), otherwise the existing one with its missing fields and account filled in.
+/// The seller's customer for a buyer at checkout (or of an order recorded from outside, with no
+/// account): made from `fields` when the seller has none with that e-mail (`INSERT ... ON
+/// CONFLICT DO NOTHING`, so concurrent checkouts of one buyer share one record), otherwise the
+/// existing one with its missing fields and account filled in.
 pub async fn upsert_checkout_customer(
     conn: &impl ConnectionTrait,
     seller: UserId,
-    user: UserId,
+    user: Option<UserId>,
     fields: &CustomerFields,
     now: DateTime<Utc>,
 ) -> Result<CustomerId, DomainError> {
     let fresh = Customer {
         id: CustomerId::new(),
         seller_id: seller,
-        user_id: Some(user),
+        user_id: user,
         fields: fields.clone(),
         created_at: now,
         updated_at: now,
@@ -141,8 +142,8 @@ pub async fn upsert_checkout_customer(
         return Ok(stored.id);
     }
     let mut changed = fill_missing(&mut stored.fields, fields);
-    if stored.user_id.is_none() {
-        stored.user_id = Some(user);
+    if stored.user_id.is_none() && user.is_some() {
+        stored.user_id = user;
         changed = true;
     }
     if changed {
