@@ -386,7 +386,10 @@ async fn links_check_their_target(backend: Backend) {
         "VALIDATION_FAILED",
     )
     .await;
-    assert!(field_error(&body, "fileable_type").contains("returns do not exist yet"), "{body}");
+    assert!(
+        field_error(&body, "fileable_type").contains("linked to a return by the return request"),
+        "{body}"
+    );
     let body = expect_error(
         upload(&server, Some(&buyer), "x.png", png(256), &link("planet", Uuid::now_v7())).await,
         422,

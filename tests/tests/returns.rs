@@ -260,6 +260,13 @@ async fn returns_open_only_during_the_trial_and_expire_back_into_it(backend: Bac
         (first["has_defect"].clone(), first["defect_description"].clone()),
         (json!(true), json!("flickers"))
     );
+    let seen = format!("/api/v1/files/{photo}/content");
+    assert_eq!(
+        server.get(&seen, Some(&p.seller_token)).await.status(),
+        200,
+        "the seller sees the buyer's photo"
+    );
+    expect_error(server.get(&seen, Some(&stranger)).await, 404, "NOT_FOUND").await;
     let twice = request_return(&server, &p.buyer_token, json!({"order_id": id})).await;
     expect_error(twice, 409, "CONFLICT").await;
 
@@ -339,6 +346,14 @@ async fn a_defect_claim_needs_a_description_and_a_photo_and_freezes_the_escrow(b
     assert!(dispute["resolution"].is_null());
     expect_error(scan(&server, &p.seller_token, valid).await, 409, "CONFLICT").await;
 
+    let seen = format!("/api/v1/files/{photo}/content");
+    assert_eq!(
+        server.get(&seen, Some(&p.buyer_token)).await.status(),
+        200,
+        "the buyer sees the claim's photo"
+    );
+    let (_, stranger) = server.buyer("omar").await;
+    expect_error(server.get(&seen, Some(&stranger)).await, 404, "NOT_FOUND").await;
     assert_eq!(order(&server, &p.buyer_token, &id).await["status"], "disputed");
     let refund = server.post_json(&format!("/api/v1/orders/{id}/refunds"), Some(&p.admin), &json!({})).await;
     expect_error(refund, 409, "CONFLICT").await;

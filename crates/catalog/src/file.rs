@@ -113,7 +113,8 @@ fn is_role(text: &str) -> bool {
 
 impl LinkFields {
     /// Validates the fields into a link (or none when no `fileable_type` is given), naming
-    /// every field at fault. `return` is refused: returns do not exist yet.
+    /// every field at fault. `return` is refused: a return's photos are linked by the return
+    /// request and the seller's scan, never by an upload.
     pub fn parse(self) -> Result<Option<LinkRequest>, DomainError> {
         let mut errors = FieldErrors::new();
         let blank = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
@@ -122,7 +123,10 @@ impl LinkFields {
         let alt = self.alt.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty());
         let fileable_type = kind.as_deref().and_then(|k| match k.parse::<FileableType>() {
             Ok(FileableType::Return) => {
-                errors.add("fileable_type", "returns do not exist yet; files cannot be linked to one");
+                errors.add(
+                    "fileable_type",
+                    "a file is linked to a return by the return request or its scan (defect_photo_file_id, photo_file_id), not here",
+                );
                 None
             }
             Ok(t) => Some(t),
@@ -258,6 +262,13 @@ pub enum LinkReach {
     LandingPage(Option<ProductAccess>),
     /// A user.
     User(UserId),
+    /// A trial return: seen by its buyer and the order's seller.
+    Return {
+        /// The order's buyer.
+        buyer: UserId,
+        /// The order's seller.
+        seller: UserId,
+    },
     /// Nothing the link could point at (a gone object, or a kind that is not stored).
     Missing,
 }
@@ -278,14 +289,19 @@ impl LinkReach {
                 product.is_some_and(|p| p.owned_by(actor) || (p.listed && !p.deleted))
             }
             LinkReach::User(user) => actor.user_id() == Some(*user),
+            LinkReach::Return { buyer, seller } => {
+                actor.user_id().is_some_and(|me| me == *buyer || me == *seller)
+            }
             LinkReach::Missing => false,
         }
     }
 
     /// Does this link make the file readable by the actor? Media of a product the actor sees,
-    /// and photos of a review the actor sees; other links never publish a file.
+    /// photos of a review the actor sees, and defect photos of a return to its buyer and seller;
+    /// other links never publish a file.
     pub fn publishes_to(&self, actor: &Actor) -> bool {
-        matches!(self, LinkReach::Product(_) | LinkReach::Review { .. }) && self.visible_to(actor)
+        matches!(self, LinkReach::Product(_) | LinkReach::Review { .. } | LinkReach::Return { .. })
+            && self.visible_to(actor)
     }
 }
 
@@ -538,6 +554,10 @@ mod tests {
             LinkReach::User(buyer_id).visible_to(&buyer) && !LinkReach::User(buyer_id).visible_to(&owner)
         );
         assert!(!LinkReach::Missing.visible_to(&owner) && LinkReach::Missing.visible_to(&admin));
+        let ret = LinkReach::Return { buyer: buyer_id, seller };
+        assert!(ret.publishes_to(&buyer) && ret.publishes_to(&owner) && ret.publishes_to(&admin));
+        let stranger = Actor::User { id: UserId::new(), role: Role::Buyer };
+        assert!(!ret.publishes_to(&stranger) && !ret.publishes_to(&Actor::Anonymous));
     }
 
     #[test]

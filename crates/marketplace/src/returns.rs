@@ -120,6 +120,26 @@ pub(crate) async fn check_photo(
     }
 }
 
+/// Links a defect photo to the return, so its buyer and seller may read it (`role` says whose).
+async fn link_photo(
+    tx: &DatabaseTransaction,
+    file_id: Uuid,
+    ret: &Return,
+    role: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    let link = souk_storage::files::LinkRecord {
+        file_id,
+        fileable_type: "return".to_owned(),
+        fileable_id: ret.id.as_uuid(),
+        role: Some(role.to_owned()),
+        position: 0,
+        alt: None,
+        created_at: now,
+    };
+    souk_storage::files::insert_link(tx, &link).await
+}
+
 /// A view of a return for an actor who is `party` to it: only the buyer and admins see the token
 /// (the seller gets it by scanning the buyer's code).
 fn view(mut ret: Return, currency: Currency, party: Party) -> ReturnView {
@@ -246,6 +266,9 @@ impl Marketplace {
             resolved_at: None,
         };
         insert_return(&tx, &ret).await?;
+        if let Some(photo) = ret.defect_photo_file_id {
+            link_photo(&tx, photo, &ret, "defect_photo", now).await?;
+        }
         let mover = Mover { party: Party::Buyer, user: Some(user) };
         let reason = Some(request.reason.unwrap_or_else(|| "return requested".to_owned()));
         self.move_order(&tx, &mut order, OrderStatus::ReturnRequested, mover, reason, now).await?;
@@ -312,6 +335,9 @@ impl Marketplace {
             }
             Some(claim) => {
                 check_photo(&tx, "photo_file_id", claim.photo_file_id, actor).await?;
+                if ret.defect_photo_file_id != Some(claim.photo_file_id) {
+                    link_photo(&tx, claim.photo_file_id, &ret, "claim_photo", now).await?;
+                }
                 let dispute = Dispute {
                     id: Uuid::now_v7(),
                     order_id: order.id.as_uuid(),

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::db::{db_error, page_of};
 use crate::entities::file::{ActiveModel, Column, Entity, Model};
-use crate::entities::{file_link, landing_page, review, user, variant};
+use crate::entities::{file_link, landing_page, return_request, review, user, variant};
 use crate::products::product_access;
 
 /// A stored file's metadata.
@@ -143,7 +143,21 @@ async fn reach_of(
             None => LinkReach::Missing,
         },
         Ok(FileableType::User) => LinkReach::User(UserId(id)),
-        Ok(FileableType::Return) | Err(_) => LinkReach::Missing,
+        Ok(FileableType::Return) => {
+            let row: Option<(Uuid, Uuid)> = return_request::Entity::find_by_id(id)
+                .select_only()
+                .column(return_request::Column::BuyerId)
+                .column(return_request::Column::SellerId)
+                .into_tuple()
+                .one(conn)
+                .await
+                .map_err(db_error)?;
+            row.map_or(LinkReach::Missing, |(buyer, seller)| LinkReach::Return {
+                buyer: UserId(buyer),
+                seller: UserId(seller),
+            })
+        }
+        Err(_) => LinkReach::Missing,
     })
 }
 
