@@ -5,6 +5,8 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod shared_index;
+
 mod m20261122_000001_platform;
 mod m20261122_000002_users;
 mod m20261122_000003_accounts;
@@ -16,6 +18,8 @@ mod m20261201_000008_escrow;
 mod m20261201_000009_coupons_customers;
 mod m20261201_000011_events;
 mod m20261201_000012_notifications;
+mod m20261201_000013_shipping;
+mod m20261201_000014_stores;
 
 /// Applies Souk's migrations in order.
 #[derive(Debug)]
@@ -36,6 +40,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_coupons_customers::Migration),
             Box::new(m20261201_000011_events::Migration),
             Box::new(m20261201_000012_notifications::Migration),
+            Box::new(m20261201_000013_shipping::Migration),
+            Box::new(m20261201_000014_stores::Migration),
         ]
     }
 }

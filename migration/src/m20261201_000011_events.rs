@@ -5,6 +5,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::shared_index::create_index as index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -50,23 +52,6 @@ enum WebhookDeliveries {
     DeliveredAt,
     CreatedAt,
     UpdatedAt,
-}
-
-async fn index<T: IntoIden + Copy + 'static>(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: T,
-    columns: &[T],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut index = Index::create().name(name).table(table).to_owned();
-    for column in columns {
-        index.col(*column);
-    }
-    if unique {
-        index.unique();
-    }
-    manager.create_index(index).await
 }
 
 #[async_trait::async_trait]

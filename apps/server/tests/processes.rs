@@ -9,14 +9,7 @@ use support::{souk, start_server_with};
 const PASSWORD: &str = "demo password 1";
 
 async fn login(client: &reqwest::Client, base: &str, username: &str) -> String {
-    let response = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": username, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let body: Value = response.json().await.unwrap();
-    body["data"]["token"].as_str().unwrap_or_else(|| panic!("login of {username}: {body}")).to_owned()
+    support::login(client, base, username, PASSWORD).await
 }
 
 #[test]

@@ -163,6 +163,39 @@ pub(crate) fn for_update<E: EntityTrait>(
     if conn.get_database_backend() == sea_orm::DbBackend::Postgres { select.lock_exclusive() } else { select }
 }
 
+/// Claims up to `limit` due rows of an outbox-like table (`status = 'pending'` and
+/// `next_attempt_at <= now`) for one sender: their `next_attempt_at` moves to `lease_until` and
+/// `attempts` grows by one, under `FOR UPDATE SKIP LOCKED` on PostgreSQL so concurrent senders
+/// (other processes too) take disjoint rows; returns the claimed ids.
+pub(crate) async fn claim_leased(
+    conn: &impl ConnectionTrait,
+    table: &'static str,
+    now: chrono::DateTime<chrono::Utc>,
+    lease_until: chrono::DateTime<chrono::Utc>,
+    limit: u64,
+) -> Result<Vec<uuid::Uuid>, DomainError> {
+    let backend = conn.get_database_backend();
+    let (lease, due, count, skip) = match backend {
+        sea_orm::DbBackend::Postgres => ("$1", "$2", "$3", " FOR UPDATE SKIP LOCKED"),
+        _ => ("?1", "?2", "?3", ""),
+    };
+    let sql = format!(
+        "UPDATE {table} SET next_attempt_at = {lease}, attempts = attempts + 1 WHERE id IN \
+         (SELECT id FROM {table} WHERE status = 'pending' AND next_attempt_at <= {due} \
+         ORDER BY next_attempt_at LIMIT {count}{skip}) RETURNING id"
+    );
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = conn
+        .query_all_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            sql,
+            [lease_until.into(), now.into(), limit.into()],
+        ))
+        .await
+        .map_err(db_error)?;
+    rows.iter().map(|row| row.try_get::<uuid::Uuid>("", "id").map_err(db_error)).collect()
+}
+
 /// One page of a query: the total count, then the rows of the page, converted.
 pub(crate) async fn page_of<E, C, T>(
     conn: &C,

@@ -3,13 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use souk_kernel::DomainError;
 use uuid::Uuid;
 
-use crate::db::db_error;
+use crate::db::{claim_leased, db_error};
 use crate::entities::notification;
 
 /// A queued or sent notification.
@@ -84,31 +82,9 @@ pub async fn claim_due(
     lease_until: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<Notification>, DomainError> {
-    let backend = conn.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "UPDATE notifications SET next_attempt_at = $1, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= $2 \
-             ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING id"
-        }
-        _ => {
-            "UPDATE notifications SET next_attempt_at = ?1, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= ?2 \
-             ORDER BY next_attempt_at LIMIT ?3) RETURNING id"
-        }
-    };
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let rows = conn
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [lease_until.into(), now.into(), limit.into()],
-        ))
-        .await
-        .map_err(db_error)?;
-    let mut claimed = Vec::with_capacity(rows.len());
-    for row in rows {
-        let id: Uuid = row.try_get("", "id").map_err(db_error)?;
+    let ids = claim_leased(conn, "notifications", now, lease_until, limit).await?;
+    let mut claimed = Vec::with_capacity(ids.len());
+    for id in ids {
         if let Some(notification) = find(conn, id).await? {
             claimed.push(notification);
         }

@@ -6,13 +6,12 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order as SqlOrder, QueryFilter,
-    QueryOrder, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order as SqlOrder, QueryFilter, QueryOrder,
 };
 use souk_kernel::{DomainError, Page, PageRequest, Role};
 use uuid::Uuid;
 
-use crate::db::{db_error, page_of};
+use crate::db::{claim_leased, db_error, page_of};
 use crate::entities::{webhook, webhook_delivery};
 use crate::events::{Event, find_event};
 
@@ -212,31 +211,9 @@ pub async fn claim_due(
     lease_until: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<Claimed>, DomainError> {
-    let backend = conn.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "UPDATE webhook_deliveries SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2 \
-             WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $2 \
-             ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING id"
-        }
-        _ => {
-            "UPDATE webhook_deliveries SET next_attempt_at = ?1, attempts = attempts + 1, updated_at = ?2 \
-             WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?2 \
-             ORDER BY next_attempt_at LIMIT ?3) RETURNING id"
-        }
-    };
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let rows = conn
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [lease_until.into(), now.into(), limit.into()],
-        ))
-        .await
-        .map_err(db_error)?;
-    let mut claimed = Vec::with_capacity(rows.len());
-    for row in rows {
-        let id: Uuid = row.try_get("", "id").map_err(db_error)?;
+    let ids = claim_leased(conn, "webhook_deliveries", now, lease_until, limit).await?;
+    let mut claimed = Vec::with_capacity(ids.len());
+    for id in ids {
         let Some(delivery) = find_delivery(conn, id).await? else { continue };
         let Some(webhook) = find_webhook(conn, delivery.webhook_id).await? else { continue };
         let Some(event) = find_event(conn, delivery.event_id).await? else { continue };

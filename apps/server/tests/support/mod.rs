@@ -77,3 +77,15 @@ pub fn start_server_with(mut command: Command) -> Server {
         }
     }
 }
+
+/// Signs in through the API and returns the access token.
+pub async fn login(client: &reqwest::Client, base: &str, username: &str, password: &str) -> String {
+    let response = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = response.json().await.unwrap();
+    body["data"]["token"].as_str().unwrap_or_else(|| panic!("login of {username}: {body}")).to_owned()
+}
