@@ -220,6 +220,26 @@ async fn a_percentage_penalty_is_a_rounded_down_share_of_the_line_total(backend:
     server.stop().await;
 }
 
+async fn the_platform_fee_is_taken_on_the_penalty_like_on_every_release(backend: Backend) {
+    let mut options = souk_tests::Options::default();
+    options.env.insert("SOUK_PLATFORM_FEE_PERCENT".into(), "2.5".into());
+    let server = TestServer::start_with(backend, options).await;
+    let p = parties(&server).await;
+    let id = trial_order(&server, &p, "29.99", policy("flat", "3", 48)).await;
+    let token = returned(&server, &p, &id).await["token"].as_str().unwrap().to_owned();
+    let response = scan(&server, &p.seller_token, json!({"token": token, "action": "confirm"})).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+    let settled = json(response).await["data"]["return"].clone();
+    assert_eq!(
+        (settled["refund_amount"].clone(), settled["penalty_amount"].clone()),
+        (json!("26.99"), json!("3.00"))
+    );
+    assert_eq!(money(&server, &p, &id).await, (0, 2699, 293), "2.5 % of 3.00 is 0.075, rounded down to 0.07");
+    assert_eq!(balance(&server, AccountRef::platform_revenue(usd())).await, 7);
+    assert_ledger_balances(&server).await;
+    server.stop().await;
+}
+
 async fn returns_open_only_during_the_trial_and_expire_back_into_it(backend: Backend) {
     let server = TestServer::start(backend).await;
     let p = parties(&server).await;
@@ -440,6 +460,7 @@ async fn ten_concurrent_confirmations_of_one_token_refund_once(backend: Backend)
 on_both_backends!(
     a_confirmed_return_refunds_less_a_flat_penalty_and_pays_the_penalty_to_the_seller,
     a_percentage_penalty_is_a_rounded_down_share_of_the_line_total,
+    the_platform_fee_is_taken_on_the_penalty_like_on_every_release,
     returns_open_only_during_the_trial_and_expire_back_into_it,
     a_defect_claim_needs_a_description_and_a_photo_and_freezes_the_escrow,
     a_defect_claim_may_carry_its_photo_in_a_form,
