@@ -133,6 +133,11 @@ async fn a_sandbox_payment_holds_the_money_and_completion_releases_it(backend: B
     let money = order_payment(&server, &buyer, id).await;
     assert_eq!((money["held"].as_str(), money["in_escrow"].as_str()), (Some("19.99"), Some("19.99")));
     assert_eq!(money["method"], "sandbox");
+    let read = order(&server, &buyer, id).await;
+    assert_eq!(
+        (read["escrow"]["held"].as_str(), read["escrow"]["frozen"].as_bool()),
+        (Some("19.99"), Some(false))
+    );
     expect_error(
         server.get(&format!("/api/v1/orders/{id}/payment"), Some(&other_buyer)).await,
         404,

@@ -126,8 +126,14 @@ impl Marketplace {
         update_order_status(tx, order).await?;
         record_event(tx, order.id, Some(step.from), step.to, mover.user, mover.party.as_str(), reason, now)
             .await?;
-        crate::outbox::record_order(tx, crate::outbox::order_event_type(step.to), order, Some(step.from), now)
-            .await?;
+        crate::outbox::record_order(
+            tx,
+            crate::outbox::order_event_type(step.to),
+            order,
+            Some(step.from),
+            now,
+        )
+        .await?;
         crate::notifications::queue_for_order(tx, order, step.to, now).await?;
         if awaiting_release && order.has_trial() {
             Box::pin(self.move_order(tx, order, OrderStatus::TrialActive, Mover::system(), None, now))
@@ -419,5 +425,18 @@ impl Marketplace {
         }
         tx.commit().await.map_err(db_error)?;
         Ok(true)
+    }
+}
+
+impl Marketplace {
+    /// One order with what its escrow holds and moved, for a party to it or an admin.
+    pub async fn get_order_with_escrow(
+        &self,
+        actor: &Actor,
+        id: souk_orders::order::OrderId,
+    ) -> Result<(crate::orders::OrderView, souk_escrow::payment::MoneyTrail), DomainError> {
+        let view = self.get_order(actor, id).await?;
+        let trail = ledger::order_trail(&self.db.conn, &[view.order.id.as_uuid()]).await?;
+        Ok((view, trail))
     }
 }

@@ -261,6 +261,12 @@ pub struct OrderDto {
     pub trial_ends_at: Option<DateTime<Utc>>,
     /// When an unpaid order expires and releases its stock.
     pub expires_at: Option<DateTime<Utc>>,
+    /// When the escrow is due for automatic release (the trial's end, or the release delay
+    /// after delivery).
+    pub release_at: Option<DateTime<Utc>>,
+    /// What the order's escrow held and moved (single-order reads only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escrow: Option<EscrowSummaryDto>,
     /// The statuses the caller may move the order to now.
     pub allowed_transitions: Vec<String>,
     /// Creation time.
@@ -292,6 +298,7 @@ pub const ORDER_FIELDS: &[&str] = &[
     "is_archived",
     "trial_ends_at",
     "expires_at",
+    "release_at",
     "allowed_transitions",
     "created_at",
     "updated_at",
@@ -351,6 +358,8 @@ impl From<OrderView> for OrderDto {
             is_archived: o.is_archived,
             trial_ends_at: o.trial_ends_at,
             expires_at: o.expires_at,
+            release_at: o.release_at,
+            escrow: None,
             allowed_transitions: view.allowed_transitions.iter().map(|s| s.as_str().to_owned()).collect(),
             created_at: o.created_at,
             updated_at: o.updated_at,
@@ -584,8 +593,41 @@ pub async fn get_order(
     Caller(actor): Caller,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<OrderResponse>, ApiError> {
-    let order = state.marketplace.get_order(&actor, OrderId(id.into_inner())).await?;
-    Ok(web::Json(OrderResponse::new(order.into())))
+    let (order, trail) = state.marketplace.get_order_with_escrow(&actor, OrderId(id.into_inner())).await?;
+    let currency = order.order.totals.total.currency();
+    let frozen = order.order.status == OrderStatus::Disputed;
+    let mut dto = OrderDto::from(order);
+    dto.escrow = Some(EscrowSummaryDto::new(&trail, currency, frozen));
+    Ok(web::Json(OrderResponse::new(dto)))
+}
+
+/// What an order's escrow held and moved, in the order's currency.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EscrowSummaryDto {
+    /// Captured from the buyer into escrow.
+    #[schema(example = "29.99")]
+    pub held: String,
+    /// Still in escrow.
+    pub in_escrow: String,
+    /// Released to the seller (platform fee and trial penalty included).
+    pub released: String,
+    /// Paid back to the buyer.
+    pub refunded: String,
+    /// A dispute freezes the escrow until an admin resolves it.
+    pub frozen: bool,
+}
+
+impl EscrowSummaryDto {
+    fn new(trail: &souk_escrow::payment::MoneyTrail, currency: souk_kernel::Currency, frozen: bool) -> Self {
+        let show = |minor: i64| souk_kernel::Money::from_minor(minor, currency).amount_string();
+        EscrowSummaryDto {
+            held: show(trail.held),
+            in_escrow: show(trail.in_escrow),
+            released: show(trail.released),
+            refunded: show(trail.refunded),
+            frozen,
+        }
+    }
 }
 
 /// A requested status change.
