@@ -713,6 +713,16 @@ async fn orders_made_elsewhere_are_recorded_without_stock_or_escrow(backend: Bac
     expect_error(server.get(&path, Some(&buyer)).await, 404, "NOT_FOUND").await;
     let events = json(server.get(&format!("{path}/events"), Some(&alice_token)).await).await;
     assert_eq!(events["data"]["events"][0]["party"], "seller");
+    let created = json(
+        server
+            .get(
+                &format!("/api/v1/events?type=order.*&object_id={}", order["id"].as_str().unwrap()),
+                Some(&admin),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(created["data"]["events"][0]["type"], "order.created", "{created}");
     let customer = json(
         server
             .get(&format!("/api/v1/customers/{}", order["customer_id"].as_str().unwrap()), Some(&sync))

@@ -95,8 +95,9 @@ async fn recording_seller<C: ConnectionTrait + Send + Sync>(
 impl Marketplace {
     /// Records an order made outside Souk for a seller: lines and amounts as given (checked for
     /// exactness), the buyer as the seller's customer (by e-mail), `status` and `payment_status`
-    /// as the external system has them. No stock is reserved, no escrow is held, and it never
-    /// expires; its buyer is Souk's placeholder account for external orders.
+    /// as the external system has them, and an `order.created` event. No stock is reserved, no
+    /// escrow is held, and it never expires; its buyer is Souk's placeholder account for
+    /// external orders.
     pub async fn record_external_order(
         &self,
         actor: &Actor,
@@ -180,6 +181,7 @@ impl Marketplace {
         };
         insert_order(&tx, &order, actor.user_id()).await?;
         set_creation_party(&tx, order.id, party).await?;
+        crate::outbox::record_order(&tx, "order.created".into(), &order, None, now).await?;
         tx.commit().await.map_err(db_error)?;
         let allowed_transitions = match Party::of(actor, order.buyer_id, order.seller_id) {
             Some(party) => allowed(order.status, &context(&order, party, now))

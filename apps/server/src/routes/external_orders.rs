@@ -110,7 +110,8 @@ pub struct CreateOrderRequest {
 /// customer becomes (or fills the missing fields of) the seller's customer record by e-mail;
 /// lines, amounts, `status` and `payment_status` are taken as given, with totals
 /// `subtotal - discount + shipping + fee`. No stock is reserved, no escrow is held and no money
-/// moves through Souk (a `paid` order was paid elsewhere); the order never expires. Its
+/// moves through Souk (a `paid` order was paid elsewhere); the order never expires, and later
+/// status moves have no stock or money effects. An `order.created` event is recorded. Its
 /// `source` is `external` and its `buyer_id` is Souk's placeholder account for such orders, so
 /// the seller and admins are its only parties. Requires: a seller's integration (an OAuth client
 /// with `order:create`) or an admin; sellers signed in directly and buyers get `403`.
