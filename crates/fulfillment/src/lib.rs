@@ -4,3 +4,5 @@
 //! link it directly. Trial returns are here; the other parts arrive with the fulfillment API.
 
 pub mod returns;
+pub mod stores;
+pub mod zones;

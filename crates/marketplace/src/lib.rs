@@ -27,6 +27,7 @@ pub mod products;
 pub mod profiles;
 pub mod returns;
 pub mod reviews;
+pub mod stores;
 pub mod users;
 pub mod webhooks;
 

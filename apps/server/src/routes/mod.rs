@@ -27,6 +27,7 @@ pub mod returns;
 pub mod reviews;
 pub mod sandbox;
 pub mod sandbox_checkout;
+pub mod stores;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -179,6 +180,18 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(events::list_deliveries)
         .service(events::retry_delivery)
         .service(notifications::send_notification)
+        .service(stores::create_brand)
+        .service(stores::list_brands)
+        .service(stores::list_brand_stores)
+        .service(stores::create_stores)
+        .service(stores::nearest_stores)
+        .service(stores::get_store)
+        .service(stores::set_store_status)
+        .service(stores::put_store_zones)
+        .service(stores::get_store_zones)
+        .service(stores::put_store_list)
+        .service(stores::store_sync_report)
+        .service(stores::transfer_order)
         .service(sandbox::read_clock)
         .service(sandbox::advance_clock)
         .service(sandbox::run_jobs);

@@ -1,6 +1,7 @@
 //! sea-orm entities, one module per table.
 
 pub mod add_on;
+pub mod brand;
 pub mod buyer;
 pub mod category;
 pub mod collection;
@@ -42,6 +43,10 @@ pub mod return_request;
 pub mod review;
 pub mod seller;
 pub mod sku;
+pub mod store;
+pub mod store_list_item;
+pub mod store_sync;
+pub mod store_zone;
 pub mod trial_policy;
 pub mod user;
 pub mod user_metafield;
