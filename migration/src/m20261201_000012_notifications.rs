@@ -14,6 +14,7 @@ enum Notifications {
     Id,
     Kind,
     ObjectId,
+    ObjectStatus,
     Status,
     Attempts,
     NextAttemptAt,
@@ -33,6 +34,7 @@ impl MigrationTrait for Migration {
                     .col(uuid(Notifications::Id).primary_key())
                     .col(string_len(Notifications::Kind, 32))
                     .col(uuid(Notifications::ObjectId))
+                    .col(string_len_null(Notifications::ObjectStatus, 32))
                     .col(string_len(Notifications::Status, 16))
                     .col(integer(Notifications::Attempts))
                     .col(timestamp_with_time_zone(Notifications::NextAttemptAt))

@@ -493,7 +493,36 @@ async fn in_store_coupons_redeem_once_per_uid(backend: Backend) {
     expect_error(anonymous, 401, "UNAUTHENTICATED").await;
 }
 
+async fn a_canceled_unpaid_order_gives_its_use_back(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, admin) = server.admin().await;
+    let (alice, alice_token) = server.seller("alice").await;
+    let (_, buyer) = server.buyer("amina").await;
+    let lamp =
+        listed(&server, &admin, alice.id, json!({"title": "Lamp", "price": "10", "quantity": 10})).await;
+    let coupon = create(
+        &server,
+        &alice_token,
+        json!({"code": "ONCE", "kind": "fixed", "value": "1", "currency": "USD", "max_redemptions": 1}),
+    )
+    .await;
+    let lines = json!([{"product_id": lamp, "quantity": 1}]);
+    let first = checkout(&server, &buyer, lines.clone(), Some("ONCE")).await;
+    assert_eq!(first.status(), 201);
+    let order = json(first).await["data"]["orders"][0]["id"].as_str().unwrap().to_owned();
+    expect_error(checkout(&server, &buyer, lines.clone(), Some("ONCE")).await, 422, "VALIDATION_FAILED")
+        .await;
+    let canceled = server
+        .post_json(&format!("/api/v1/orders/{order}/status"), Some(&buyer), &json!({"status": "canceled"}))
+        .await;
+    assert_eq!(canceled.status(), 200);
+    assert_eq!(redemptions(&server, &alice_token, &coupon["id"]).await, 0);
+    assert_eq!(checkout(&server, &buyer, lines, Some("ONCE")).await.status(), 201, "the use is back");
+    server.stop().await;
+}
+
 on_both_backends!(
+    a_canceled_unpaid_order_gives_its_use_back,
     sellers_write_coupons_for_their_own_products,
     checkout_discounts_the_coupons_sellers_order,
     ten_checkouts_race_for_three_uses,

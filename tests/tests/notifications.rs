@@ -83,4 +83,44 @@ async fn orders_mail_their_buyer_and_seller(backend: Backend) {
     server.stop().await;
 }
 
-on_both_backends!(orders_mail_their_buyer_and_seller);
+async fn returns_mail_both_parties(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, admin) = server.admin().await;
+    let (sam, sam_token) = server.seller("sam").await;
+    let (_, buyer) = server.buyer("amina").await;
+    sandbox_gateway(&server, &admin, "USD").await;
+    let trial =
+        json!({"trial_days": 7, "penalty_type": "flat", "penalty_value": "2", "return_window_hours": 48});
+    let product = listed_product(
+        &server,
+        &admin,
+        sam.id,
+        json!({"title": "Chair", "price": "40", "quantity": 3, "trial_policy": trial}),
+    )
+    .await;
+    let order = checkout_one(&server, &buyer, &product, 1).await;
+    let (id, number) = (order["id"].as_str().unwrap(), order["number"].as_str().unwrap());
+    pay(&server, &buyer, id).await;
+    for status in ["accepted", "shipped", "delivered"] {
+        move_to(&server, &sam_token, id, status).await;
+    }
+    let response = server
+        .post_json("/api/v1/returns", Some(&buyer), &json!({"order_id": id, "reason": "too small"}))
+        .await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+    run_jobs(&server, &admin).await;
+    let subject = format!("Return for order {number}: pending");
+    assert!(mail_to(&server, "amina@souk.example").iter().any(|m| m.contains(&subject)));
+    assert!(mail_to(&server, "sam@souk.example").iter().any(|m| m.contains(&subject)));
+    let trial_mail = mail_to(&server, "amina@souk.example");
+    assert!(
+        trial_mail
+            .iter()
+            .any(|m| m.contains(&format!("Order {number}: trial active"))
+                && m.contains("Your trial runs until")),
+        "{trial_mail:?}"
+    );
+    server.stop().await;
+}
+
+on_both_backends!(orders_mail_their_buyer_and_seller, returns_mail_both_parties);

@@ -79,6 +79,9 @@ impl Marketplace {
                     for line in order.lines.iter().filter(|l| l.stock_held) {
                         release_stock(tx, line.product_id, line.variant_id, line.quantity).await?;
                     }
+                    if matches!(order.payment_status, PaymentStatus::Unpaid | PaymentStatus::Failed) {
+                        souk_storage::coupons::release_order_redemptions(tx, order.id).await?;
+                    }
                 }
                 Effect::CommitStock => {
                     for line in order.lines.iter().filter(|l| l.stock_held) {

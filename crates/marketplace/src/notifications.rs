@@ -98,10 +98,10 @@ pub(crate) async fn queue_for_order(
 ) -> Result<(), DomainError> {
     let id = order.id.as_uuid();
     if status == OrderStatus::New {
-        queue(conn, NotificationKind::NewOrderCustomer.as_str(), id, now, now).await?;
-        queue(conn, NotificationKind::NewOrderSupplier.as_str(), id, now, now).await?;
+        queue(conn, NotificationKind::NewOrderCustomer.as_str(), id, None, now, now).await?;
+        queue(conn, NotificationKind::NewOrderSupplier.as_str(), id, None, now, now).await?;
     } else if BUYER_STATUSES.contains(&status) {
-        queue(conn, NotificationKind::OrderStatus.as_str(), id, now, now).await?;
+        queue(conn, NotificationKind::OrderStatus.as_str(), id, Some(status.as_str()), now, now).await?;
     }
     Ok(())
 }
@@ -110,9 +110,10 @@ pub(crate) async fn queue_for_order(
 pub async fn queue_for_return(
     conn: &impl sea_orm::ConnectionTrait,
     return_id: Uuid,
+    status: &str,
     now: chrono::DateTime<Utc>,
 ) -> Result<(), DomainError> {
-    queue(conn, NotificationKind::ReturnUpdate.as_str(), return_id, now, now).await.map(|_| ())
+    queue(conn, NotificationKind::ReturnUpdate.as_str(), return_id, Some(status), now, now).await.map(|_| ())
 }
 
 impl Marketplace {
@@ -144,7 +145,7 @@ impl Marketplace {
         }
         let now = self.clock().now();
         let tx = self.db.begin_write().await.map_err(db_error)?;
-        let id = queue(&tx, kind.as_str(), object_id, now, now + chrono::Duration::seconds(60)).await?;
+        let id = queue(&tx, kind.as_str(), object_id, None, now, now + chrono::Duration::seconds(60)).await?;
         tx.commit().await.map_err(db_error)?;
         let mut notification =
             find(&self.db.conn, id).await?.ok_or(DomainError::NotFound { resource: "notification" })?;
@@ -231,7 +232,14 @@ impl Marketplace {
             ("number", order.number.clone()),
             ("total", order.totals.total.amount_string()),
             ("currency", order.totals.total.currency().code().to_owned()),
-            ("status", order.status.as_str().replace('_', " ")),
+            (
+                "status",
+                notification
+                    .object_status
+                    .clone()
+                    .unwrap_or_else(|| order.status.as_str().to_owned())
+                    .replace('_', " "),
+            ),
             ("lines", lines_of(&order)),
             ("buyer", buyer.first_name.clone()),
             ("seller", seller.first_name.clone()),
@@ -249,7 +257,9 @@ impl Marketplace {
                 "trial",
                 order
                     .trial_ends_at
-                    .filter(|_| order.status == OrderStatus::TrialActive)
+                    .filter(|_| {
+                        notification.object_status.as_deref() == Some(OrderStatus::TrialActive.as_str())
+                    })
                     .map(|t| format!(" Your trial runs until {}.", t.format("%Y-%m-%d %H:%M UTC")))
                     .unwrap_or_default(),
             ),
@@ -279,7 +289,9 @@ impl Marketplace {
                 let mut values = base.clone();
                 values.push(("money", money));
                 values.retain(|(k, _)| *k != "status");
-                values.push(("status", ret.status.as_str().replace('_', " ")));
+                let status =
+                    notification.object_status.clone().unwrap_or_else(|| ret.status.as_str().to_owned());
+                values.push(("status", status.replace('_', " ")));
                 vec![mail(&buyer.email, RETURN_UPDATE, &values), mail(&seller.email, RETURN_UPDATE, &values)]
             }
         })

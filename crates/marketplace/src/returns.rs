@@ -149,8 +149,8 @@ fn view(mut ret: Return, currency: Currency, party: Party) -> ReturnView {
     ReturnView { ret, currency }
 }
 
-/// Appends a return event (`return.requested`, ...) with the return's snapshot; the token, a
-/// secret between buyer and seller, is never in it.
+/// Appends a return event (`return.requested`, ...) with the return's snapshot (the token, a
+/// secret between buyer and seller, is never in it) and queues the return update e-mail.
 async fn record_return(
     tx: &DatabaseTransaction,
     kind: &str,
@@ -175,7 +175,8 @@ async fn record_return(
         "resolved_at": ret.resolved_at,
     });
     crate::outbox::record(tx, kind, "return", ret.id.as_uuid(), Some(ret.seller_id.as_uuid()), data, now)
-        .await
+        .await?;
+    crate::notifications::queue_for_return(tx, ret.id.as_uuid(), ret.status.as_str(), now).await
 }
 
 /// Appends a dispute event (`dispute.opened`, `dispute.resolved`) with the dispute's snapshot.

@@ -19,6 +19,8 @@ pub struct Notification {
     pub kind: String,
     /// The order or return it is about.
     pub object_id: Uuid,
+    /// The object's status when the notification was queued (what the e-mail reports).
+    pub object_status: Option<String>,
     /// `pending`, `sent` or `failed`.
     pub status: String,
     /// Attempts made.
@@ -38,6 +40,7 @@ fn to_notification(row: notification::Model) -> Notification {
         id: row.id,
         kind: row.kind,
         object_id: row.object_id,
+        object_status: row.object_status,
         status: row.status,
         attempts: row.attempts,
         recipients: row.recipients.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_default(),
@@ -53,6 +56,7 @@ pub async fn queue(
     conn: &impl ConnectionTrait,
     kind: &str,
     object_id: Uuid,
+    object_status: Option<&str>,
     now: DateTime<Utc>,
     due: DateTime<Utc>,
 ) -> Result<Uuid, DomainError> {
@@ -61,6 +65,7 @@ pub async fn queue(
         id: Set(id),
         kind: Set(kind.to_owned()),
         object_id: Set(object_id),
+        object_status: Set(object_status.map(str::to_owned)),
         status: Set("pending".to_owned()),
         attempts: Set(0),
         next_attempt_at: Set(due),

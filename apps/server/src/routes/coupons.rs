@@ -296,7 +296,7 @@ pub async fn get_coupon(
 /// (`max_redemptions`, and `per_customer_limit` per buyer), and when the seller's order subtotal
 /// reaches `min_subtotal`. A use is counted when the order is created; if that order expires
 /// unpaid (after 24 h) or an admin deletes it unpaid, the use is given back; an order canceled
-/// through a status change keeps its use. Permission: `coupon:create`.
+/// through a status change gives its use back too. Permission: `coupon:create`.
 #[utoipa::path(
     tag = "coupons",
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Replays the first response for retries within 24 h")),

@@ -10,6 +10,7 @@ pub struct Model {
     pub id: Uuid,
     pub kind: String,
     pub object_id: Uuid,
+    pub object_status: Option<String>,
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
