@@ -255,6 +255,38 @@ async fn zones_cover_their_area_but_not_their_holes(backend: Backend) {
         2
     );
 
+    // KMZ: the same KML zipped, raw and as a multipart file known by its name.
+    let mut archive = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    archive.start_file("doc.kml", zip::write::SimpleFileOptions::default()).unwrap();
+    std::io::Write::write_all(&mut archive, KML_FIXTURE.as_bytes()).unwrap();
+    let kmz = archive.finish().unwrap().into_inner();
+    let raw = put_zones(&server, &token, &store, "application/vnd.google-earth.kmz", kmz.clone()).await;
+    assert_eq!(raw.status(), 200, "{}", raw.text().await.unwrap_or_default());
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(kmz).file_name("zones.kmz"));
+    let uploaded = server
+        .client
+        .put(server.url(&format!("/api/v1/stores/{store}/zones")))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), 200, "{}", uploaded.text().await.unwrap_or_default());
+    assert!(nearest(&server, "lat=9.05&lng=38.75").await.is_empty());
+    assert_eq!(nearest(&server, "lat=9.02&lng=38.72").await.len(), 1);
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("zones.pdf"));
+    let unnamed = server
+        .client
+        .put(server.url(&format!("/api/v1/stores/{store}/zones")))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    expect_error(unnamed, 422, "VALIDATION_FAILED").await;
+
     // CSV replaces the zones: two rings (outer, then a hole inside it), then a second polygon.
     let csv = "lat,lng\n9.00,38.70\n9.00,38.80\n9.10,38.80\n9.10,38.70\n\n9.04,38.74\n9.04,38.76\n9.06,38.76\n9.06,38.74\n\n10.0,40.0\n10.0,40.1\n10.1,40.1\n10.1,40.0\n";
     let uploaded = json(put_zones(&server, &token, &store, "text/csv", csv.into()).await).await;
