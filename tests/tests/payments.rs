@@ -302,6 +302,24 @@ async fn refunds_never_exceed_what_was_paid_and_cancel_refunds_the_rest(backend:
     assert_eq!((money["refunded"].as_str(), money["in_escrow"].as_str()), (Some("20.00"), Some("0.00")));
     assert_eq!(money["status"], "refunded");
     expect_error(server.post_json(&path, Some(&seller_token), &json!({})).await, 409, "CONFLICT").await;
+    let count = |query: &'static str| {
+        let (server, buyer) = (&server, &buyer);
+        async move {
+            let list = json(server.get(&format!("/api/v1/orders?{query}"), Some(buyer)).await).await;
+            list["data"]["pagination"]["total"].as_i64().unwrap()
+        }
+    };
+    assert_eq!(count("refund_status=full").await, 1);
+    assert_eq!(count("refund_status=none,partial").await, 0);
+    assert_eq!(count("exclude_refund_status=full").await, 0);
+    assert_eq!(count("return_status=pending").await, 0);
+    assert_eq!(count("exclude_return_status=pending").await, 1);
+    expect_error(
+        server.get("/api/v1/orders?refund_status=some", Some(&buyer)).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
     let product_now = json(server.get(&format!("/api/v1/products/{product}"), None).await).await;
     assert_eq!(product_now["data"]["product"]["available"], 3, "cancel gives the stock back");
     assert_ledger_balances(&server).await;

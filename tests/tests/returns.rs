@@ -114,6 +114,9 @@ async fn a_confirmed_return_refunds_less_a_flat_penalty_and_pays_the_penalty_to_
     assert_eq!(expires - requested, chrono::Duration::hours(48), "the return window of the trial line");
     assert_eq!(order(&server, &p.buyer_token, &id).await["status"], "return_requested");
     let return_id = ret["id"].as_str().unwrap().to_owned();
+    let filtered =
+        json(server.get("/api/v1/orders?return_status=pending", Some(&p.seller_token)).await).await;
+    assert_eq!(filtered["data"]["orders"][0]["id"], id.as_str(), "orders filter by their returns' status");
 
     let seen = json(server.get(&format!("/api/v1/returns/order/{id}"), Some(&p.seller_token)).await).await;
     assert_eq!(seen["data"]["return"]["id"], return_id.as_str());

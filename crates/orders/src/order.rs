@@ -19,6 +19,18 @@ wire_enum!(
 );
 
 wire_enum!(
+    /// How much of an order's payment went back to the buyer (a filter over `payment_status`).
+    RefundStatus {
+        /// Nothing refunded.
+        None = "none",
+        /// Part of it refunded.
+        Partial = "partial",
+        /// All of it refunded.
+        Full = "full",
+    }
+);
+
+wire_enum!(
     /// Where the goods of an order stand.
     DeliveryStatus { NotShipped = "not_shipped", Shipped = "shipped", Delivered = "delivered" }
 );

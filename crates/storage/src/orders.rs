@@ -402,6 +402,14 @@ pub struct OrderFilter {
     pub delivery_statuses: Vec<DeliveryStatus>,
     /// None of these delivery states.
     pub exclude_delivery_statuses: Vec<DeliveryStatus>,
+    /// With a return in any of these states.
+    pub return_statuses: Vec<souk_fulfillment::returns::ReturnStatus>,
+    /// With no return in any of these states.
+    pub exclude_return_statuses: Vec<souk_fulfillment::returns::ReturnStatus>,
+    /// Refunded none, part or all of the payment (any of these).
+    pub refund_statuses: Vec<souk_orders::order::RefundStatus>,
+    /// Refunded in none of these ways.
+    pub exclude_refund_statuses: Vec<souk_orders::order::RefundStatus>,
     /// Bought by any of these buyers.
     pub buyer_ids: Vec<UserId>,
     /// Sold by any of these sellers.
@@ -444,6 +452,21 @@ fn with_line(condition: &str) -> Expr {
     Expr::cust(format!("EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = orders.id AND {condition})"))
 }
 
+/// The payment states a refund state stands for.
+fn refund_condition(status: souk_orders::order::RefundStatus) -> Condition {
+    use souk_orders::order::RefundStatus;
+    let refunded = [PaymentStatus::Refunded.as_str(), PaymentStatus::PartiallyRefunded.as_str()];
+    match status {
+        RefundStatus::Full => {
+            Condition::all().add(order::Column::PaymentStatus.eq(PaymentStatus::Refunded.as_str()))
+        }
+        RefundStatus::Partial => {
+            Condition::all().add(order::Column::PaymentStatus.eq(PaymentStatus::PartiallyRefunded.as_str()))
+        }
+        RefundStatus::None => Condition::all().add(order::Column::PaymentStatus.is_not_in(refunded)),
+    }
+}
+
 /// The condition of an order list: the scope and every filter.
 fn order_condition(backend: DbBackend, scope: OrderScope, filter: &OrderFilter) -> Condition {
     let mut all = Condition::all();
@@ -476,6 +499,31 @@ fn order_condition(backend: DbBackend, scope: OrderScope, filter: &OrderFilter) 
         if !exclude.is_empty() {
             all = all.add(column.is_not_in(exclude));
         }
+    }
+    for (statuses, include) in [(&f.return_statuses, true), (&f.exclude_return_statuses, false)] {
+        if statuses.is_empty() {
+            continue;
+        }
+        let returns = crate::entities::return_request::Entity::find()
+            .select_only()
+            .column(crate::entities::return_request::Column::OrderId)
+            .filter(crate::entities::return_request::Column::Status.is_in(names(statuses, |s| s.as_str())))
+            .into_query();
+        all = all.add(if include {
+            order::Column::Id.in_subquery(returns)
+        } else {
+            order::Column::Id.not_in_subquery(returns)
+        });
+    }
+    for (statuses, include) in [(&f.refund_statuses, true), (&f.exclude_refund_statuses, false)] {
+        if statuses.is_empty() {
+            continue;
+        }
+        let mut any = Condition::any();
+        for status in statuses.iter() {
+            any = any.add(refund_condition(*status));
+        }
+        all = all.add(if include { any } else { any.not() });
     }
     if !f.buyer_ids.is_empty() {
         all = all.add(order::Column::BuyerId.is_in(f.buyer_ids.iter().map(|b| b.as_uuid())));

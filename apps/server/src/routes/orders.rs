@@ -144,7 +144,10 @@ pub struct CheckoutRequestDto {
     pub billing_address: Option<AddressDto>,
     /// `delivery` (pickup needs stores, which this marketplace has not set up yet: `422`).
     pub fulfillment: FulfillmentDto,
-    /// A shipping rate (none are set up yet: `422` when given).
+    /// A shipping rate (`GET /shipping-rates`): each order of its seller (or, platform-wide, each
+    /// order in its currency) pays `price + step_price x (units - 1)` in `totals.shipping`, plus
+    /// the seller's `always_selected` rates, which apply without a choice; `422` when it serves
+    /// none of the orders.
     pub shipping_rate_id: Option<Uuid>,
     /// A pickup store (none are set up yet: `422` when given).
     pub pickup_store_id: Option<Uuid>,
@@ -495,6 +498,10 @@ pub(crate) fn order_filter(r: &mut crate::http::query::QueryReader<'_>) -> Order
         exclude_payment_statuses: many(r, "exclude_payment_status"),
         delivery_statuses: many(r, "delivery_status"),
         exclude_delivery_statuses: many(r, "exclude_delivery_status"),
+        return_statuses: many(r, "return_status"),
+        exclude_return_statuses: many(r, "exclude_return_status"),
+        refund_statuses: many(r, "refund_status"),
+        exclude_refund_statuses: many(r, "exclude_refund_status"),
         buyer_ids: r.uuids("buyer_id").into_iter().map(UserId).collect(),
         seller_ids: r.uuids("seller_id").into_iter().map(UserId).collect(),
         customer_ids: r.uuids("customer_id"),
@@ -527,6 +534,10 @@ pub(crate) fn order_filter(r: &mut crate::http::query::QueryReader<'_>) -> Order
         ("exclude_payment_status" = Option<String>, Query, description = "Payment states to leave out"),
         ("delivery_status" = Option<String>, Query, description = "`not_shipped`, `shipped`, `delivered`"),
         ("exclude_delivery_status" = Option<String>, Query, description = "Delivery states to leave out"),
+        ("return_status" = Option<String>, Query, description = "Orders with a return in any of these states: `pending`, `confirmed`, `defect_claimed`, `expired`"),
+        ("exclude_return_status" = Option<String>, Query, description = "Orders with no return in any of these states"),
+        ("refund_status" = Option<String>, Query, description = "`none`, `partial` or `full`: how much of the payment went back to the buyer"),
+        ("exclude_refund_status" = Option<String>, Query, description = "Refund states to leave out"),
         ("buyer_id" = Option<String>, Query, description = "Buyer ids"),
         ("seller_id" = Option<String>, Query, description = "Seller ids"),
         ("customer_id" = Option<String>, Query, description = "Customer ids (`GET /customers`), comma separated or repeated"),
