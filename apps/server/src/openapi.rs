@@ -40,6 +40,7 @@ includes that whole day) or Unix seconds. A resource the caller may not see answ
         (name = "ledger", description = "The double-entry ledger: accounts, entries and the per-currency sums that stay zero"),
         (name = "files", description = "Uploads, downloads and links of files to products, variants, landing pages, reviews and users"),
         (name = "collections", description = "Curated, ordered product sets in a tree of sub-collections"),
+        (name = "fulfillment", description = "Shipping carriers and rates, deliveries of orders, carrier tracking and pickup hand-over"),
         (name = "returns", description = "Trial returns: request, QR code, the seller's scan (confirm or claim a defect)"),
         (name = "disputes", description = "Defect claims that freeze an order's escrow until an admin divides it"),
         (name = "reviews", description = "Product reviews by buyers, moderated by admins"),

@@ -3,6 +3,8 @@
 //! Pure types and rules over repository traits, free of HTTP and SQL, so other Rust services can
 //! link it directly. Trial returns are here; the other parts arrive with the fulfillment API.
 
+pub mod delivery;
 pub mod returns;
 pub mod stores;
 pub mod zones;
+pub mod shipping;

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod collections;
 pub mod coupons;
 pub mod customers;
+pub mod deliveries;
 pub mod external_orders;
 pub mod disputes;
 pub mod escrow;
@@ -28,6 +29,7 @@ pub mod profiles;
 pub mod returns;
 pub mod reviews;
 pub mod stores;
+pub mod shipping;
 pub mod users;
 pub mod webhooks;
 

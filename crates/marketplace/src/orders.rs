@@ -223,12 +223,6 @@ impl Marketplace {
                 "names no pickup store: stores are not set up on this marketplace yet",
             );
         }
-        if request.shipping_rate_id.is_some() {
-            errors.add(
-                "shipping_rate_id",
-                "names no shipping rate: no rates are set up on this marketplace yet",
-            );
-        }
         let coupon_code = request.coupon_code.take().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
         if coupon_code.as_ref().is_some_and(|c| c.chars().count() > souk_orders::coupon::MAX_CODE_LEN) {
             errors.add("coupon_code", "names no coupon");
@@ -280,8 +274,10 @@ impl Marketplace {
             Some(code) => self.checkout_coupons(&tx, code, &priced, &mut errors).await?,
             None => Vec::new(),
         };
+        let rate = self.checkout_rate(&tx, request.shipping_rate_id, &mut errors).await?;
         errors.into_result()?;
         let mut drafts = price_checkout(priced.iter().map(|(_, line)| line.clone()).collect())?;
+        self.add_checkout_shipping(&tx, rate.as_ref(), request.fulfillment, &mut drafts).await?;
         self.hold_stock_and_dates(&tx, &priced).await?;
         let applied = self.redeem_checkout_coupons(&tx, &coupons, &mut drafts, buyer).await?;
         let now = self.clock().now();

@@ -161,6 +161,14 @@ pub fn apply_discount(totals: &mut Totals, discount: Money) -> Result<(), MoneyE
     Ok(())
 }
 
+/// Sets a draft's shipping and recomputes its total as `subtotal - discount + shipping + fee`.
+pub fn apply_shipping(totals: &mut Totals, shipping: Money) -> Result<(), MoneyError> {
+    totals.shipping = shipping;
+    totals.total =
+        totals.subtotal.checked_sub(totals.discount)?.checked_add(shipping)?.checked_add(totals.fee)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
@@ -211,6 +219,17 @@ mod tests {
         assert_eq!((totals.discount, totals.total), (usd(250), usd(1_750)));
         apply_discount(totals, usd(5_000)).unwrap();
         assert_eq!((totals.discount, totals.total), (usd(2_000), usd(0)));
+    }
+
+    #[test]
+    fn shipping_adds_to_the_total_and_a_later_discount_keeps_it() {
+        let mut drafts = price_checkout(vec![line(UserId::new(), usd(1_000), 3)]).unwrap();
+        let totals = &mut drafts[0].totals;
+        apply_shipping(totals, usd(695 + 2 * 145)).unwrap();
+        assert_eq!((totals.shipping, totals.total), (usd(985), usd(3_985)));
+        apply_discount(totals, usd(500)).unwrap();
+        assert_eq!(totals.total, usd(3_000 - 500 + 985), "the discount never touches shipping");
+        assert!(apply_shipping(totals, usd(i64::MAX)).is_err());
     }
 
     #[test]

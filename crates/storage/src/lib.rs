@@ -29,6 +29,7 @@ mod product_query;
 pub mod products;
 pub mod returns;
 pub mod reviews;
+pub mod shipping;
 pub mod stores;
 pub mod users;
 pub mod webhooks;

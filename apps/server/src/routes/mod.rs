@@ -6,6 +6,7 @@ pub mod events;
 pub mod collections;
 pub mod coupons;
 pub mod customers;
+pub mod deliveries;
 pub mod external_orders;
 pub mod disputes;
 pub mod escrow;
@@ -27,6 +28,7 @@ pub mod returns;
 pub mod reviews;
 pub mod sandbox;
 pub mod sandbox_checkout;
+pub mod shipping;
 pub mod stores;
 pub mod users;
 
@@ -127,6 +129,20 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(orders::update_order)
         .service(orders::delete_order)
         .service(orders::change_order_status)
+        .service(deliveries::list_deliveries)
+        .service(deliveries::create_delivery)
+        .service(deliveries::update_delivery)
+        .service(deliveries::record_tracking)
+        .service(deliveries::list_tracking)
+        .service(deliveries::pickup_dispatched)
+        .service(shipping::list_carriers)
+        .service(shipping::create_carrier)
+        .service(shipping::update_carrier)
+        .service(shipping::list_rates)
+        .service(shipping::get_rate)
+        .service(shipping::create_rate)
+        .service(shipping::update_rate)
+        .service(shipping::delete_rate)
         .service(coupons::list_coupons)
         .service(coupons::redeem_coupon)
         .service(coupons::get_coupon)

@@ -53,3 +53,8 @@ pub mod user_metafield;
 pub mod variant;
 pub mod webhook;
 pub mod webhook_delivery;
+pub mod delivery;
+pub mod delivery_line;
+pub mod shipping_carrier;
+pub mod shipping_rate;
+pub mod tracking_event;
