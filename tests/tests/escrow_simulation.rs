@@ -1,6 +1,7 @@
-//! A simulation of the escrow: thousands of random operations (checkout, pay, failed and
-//! duplicate callbacks, accept, decline, cancel, ship, deliver, confirm, complete, partial
-//! refunds, the clock moving trials and release delays along) from a fixed seed, with the ledger's
+//! A simulation of the escrow: thousands of random operations (checkout, pay, failed, duplicate
+//! and concurrent callbacks, accept, decline, cancel, ship, deliver, confirm, complete, partial
+//! refunds, returns confirmed or claimed defective, dispute resolutions, payouts, the clock moving
+//! trials and release delays along) from a fixed seed, with the ledger's
 //! invariants checked after every step: each currency sums to zero, no account but the buyers'
 //! funding goes negative, no order refunds more than it held, and a final order's escrow is empty.
 //! Failed operations are expected (the operations are random); server errors never are.
@@ -33,6 +34,8 @@ impl Dice {
 struct Sim {
     id: String,
     tx_ref: Option<String>,
+    return_token: Option<String>,
+    dispute: Option<String>,
 }
 
 /// The `n` a counting query answers.
@@ -118,12 +121,25 @@ async fn random_operations_keep_the_ledger_balanced(backend: Backend) {
         (listed_product(&server, &admin, zed.id, json!({"title": "Chair", "price": "7.33", "quantity": 100000, "trial_policy": trial})).await, zed_token.clone()),
         (listed_product(&server, &admin, sam.id, json!({"title": "Tent", "price": "120", "quantity": 100000, "trial_policy": {"trial_days": 1, "penalty_type": "flat", "penalty_value": "5", "return_window_hours": 2}})).await, sam_token.clone()),
     ];
+    let photos = [
+        server.stored_image(sam.id).await,
+        server.stored_image(zed.id).await,
+        server.stored_image(sam.id).await,
+    ];
+    let seller_tokens = [sam_token.clone(), zed_token.clone()];
+    for (seller, token) in [(sam.id, &sam_token), (zed.id, &zed_token)] {
+        let body =
+            json!({"gateway_id": gateway, "external_account_id": format!("acct-{seller}"), "properties": {}});
+        let response =
+            server.post_json(&format!("/api/v1/users/{seller}/payment-accounts"), Some(token), &body).await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+    }
     let seed = std::env::var("SOUK_SIMULATION_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5EED_u64);
     let mut dice = Dice(seed);
     let mut orders: Vec<Sim> = Vec::new();
     let mut owners: HashMap<String, (usize, usize)> = HashMap::new();
     for step in 0..steps {
-        let choice = if orders.len() < 3 { 0 } else { dice.below(14) };
+        let choice = if orders.len() < 3 { 0 } else { dice.below(20) };
         let pick = if orders.is_empty() { 0 } else { dice.below(orders.len()) };
         let op;
         match choice {
@@ -142,7 +158,7 @@ async fn random_operations_keep_the_ledger_balanced(backend: Backend) {
                 assert_eq!(status, 201, "step {step}: stock is plentiful, checkout succeeds: {body}");
                 let id = body["data"]["orders"][0]["id"].as_str().unwrap().to_owned();
                 owners.insert(id.clone(), (b, p));
-                orders.push(Sim { id, tx_ref: None });
+                orders.push(Sim { id, tx_ref: None, return_token: None, dispute: None });
             }
             1 | 2 => {
                 op = "pay or fail";
@@ -206,9 +222,80 @@ async fn random_operations_keep_the_ledger_balanced(backend: Backend) {
                     .await;
                 answer(response, step, op).await;
             }
+            14 => {
+                op = "return";
+                let (b, _) = owners[&orders[pick].id];
+                let body = json!({"order_id": orders[pick].id, "reason": "changed my mind"});
+                let response = server.post_json("/api/v1/returns", Some(&buyers[b]), &body).await;
+                let (status, body) = answer(response, step, op).await;
+                if status == 201 {
+                    orders[pick].return_token = body["data"]["return"]["token"].as_str().map(str::to_owned);
+                }
+            }
+            15 | 16 => {
+                op = if choice == 15 { "scan confirm" } else { "scan claim defect" };
+                let (_, p) = owners[&orders[pick].id];
+                if let Some(token) = orders[pick].return_token.clone() {
+                    let body = if choice == 15 {
+                        json!({"token": token, "action": "confirm"})
+                    } else {
+                        json!({"token": token, "action": "claim_defect", "description": "scratched legs", "photo_file_id": photos[p]})
+                    };
+                    let response =
+                        server.post_json("/api/v1/returns/scan", Some(&products[p].1), &body).await;
+                    let (status, body) = answer(response, step, op).await;
+                    if status == 200 {
+                        orders[pick].dispute = body["data"]["dispute"]["id"].as_str().map(str::to_owned);
+                    }
+                }
+            }
+            17 => {
+                op = "resolve dispute";
+                if let Some(dispute) = orders[pick].dispute.clone() {
+                    let body = match dice.below(3) {
+                        0 => json!({"outcome": "refund_buyer", "note": "defect confirmed"}),
+                        1 => json!({"outcome": "release_to_seller", "note": "no defect"}),
+                        _ => {
+                            let cents = 1 + dice.below(3000);
+                            json!({"outcome": "split", "buyer_amount": format!("{}.{:02}", cents / 100, cents % 100), "note": "shared"})
+                        }
+                    };
+                    let response = server
+                        .post_json(&format!("/api/v1/disputes/{dispute}/resolve"), Some(&admin), &body)
+                        .await;
+                    answer(response, step, op).await;
+                }
+            }
+            18 => {
+                op = "payout";
+                let seller = dice.below(2);
+                let cents = 1 + dice.below(5000);
+                let body = if dice.below(2) == 0 {
+                    json!({"currency": "USD"})
+                } else {
+                    json!({"currency": "USD", "amount": format!("{}.{:02}", cents / 100, cents % 100)})
+                };
+                let response = server.post_json("/api/v1/payouts", Some(&seller_tokens[seller]), &body).await;
+                answer(response, step, op).await;
+            }
+            19 => {
+                op = "concurrent callbacks";
+                if let Some(tx_ref) = orders[pick].tx_ref.clone() {
+                    let body = json!({"event": "charge.success", "tx_ref": tx_ref, "status": "success", "amount": "0.01", "currency": "USD"});
+                    let now = chrono::Utc::now().timestamp();
+                    let (a, b, c) = tokio::join!(
+                        send_callback(&server, &gateway, &secret, now, &body),
+                        send_callback(&server, &gateway, &secret, now, &body),
+                        send_callback(&server, &gateway, &secret, now, &body),
+                    );
+                    for response in [a, b, c] {
+                        answer(response, step, op).await;
+                    }
+                }
+            }
             _ => {
                 op = "clock";
-                let seconds = 3600 * (1 + dice.below(48) as i64);
+                let seconds = 3600 * (1 + dice.below(12) as i64);
                 let response = server
                     .post_json("/api/v1/sandbox/clock", Some(&admin), &json!({"advance_seconds": seconds}))
                     .await;

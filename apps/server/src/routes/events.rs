@@ -213,6 +213,7 @@ pub struct PatchWebhookRequest {
     responses(
         (status = 201, description = "Subscribed; `secret` is shown this once", body = WebhookResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
         (status = 403, description = "Buyers, or scopes without webhook:create", body = ErrorBody),
         (status = 422, description = "Invalid URL, patterns or secret", body = ErrorBody),
@@ -294,6 +295,7 @@ pub async fn get_webhook(
     responses(
         (status = 200, description = "The changed subscription", body = WebhookResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
         (status = 403, description = "Buyers, or scopes without webhook:update", body = ErrorBody),
         (status = 404, description = "No such subscription of the caller", body = ErrorBody),

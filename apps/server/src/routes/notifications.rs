@@ -71,6 +71,7 @@ one_envelope!(
     responses(
         (status = 200, description = "Sent now, rendered from its template (the same e-mails state changes send automatically)", body = NotificationResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
         (status = 403, description = "Buyers, or scopes without order:update", body = ErrorBody),
         (status = 404, description = "No such order or return of the caller", body = ErrorBody),

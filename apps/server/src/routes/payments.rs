@@ -163,6 +163,7 @@ const GATEWAY_TAG: &str = "payments";
     responses(
         (status = 201, description = "The gateway; `webhook_secret` appears once when it was generated", body = GatewayResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 422, description = "Invalid fields", body = ErrorBody),
@@ -249,6 +250,7 @@ pub async fn get_gateway(
     responses(
         (status = 200, description = "The changed gateway", body = GatewayResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such gateway", body = ErrorBody),
@@ -392,6 +394,7 @@ pub struct InitiatedResponse {
     responses(
         (status = 200, description = "Where to pay", body = InitiatedResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
         (status = 403, description = "Not allowed to pay", body = ErrorBody),
         (status = 404, description = "No such order or cart of the caller", body = ErrorBody),
@@ -701,6 +704,7 @@ one_envelope!(
     responses(
         (status = 201, description = "Refunded from escrow, or from the seller's balance once released; the order's status does not change", body = RefundResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
         (status = 403, description = "The buyer, or scopes without payment:refund", body = ErrorBody),
         (status = 404, description = "No such order, or the caller is not party to it", body = ErrorBody),

@@ -63,6 +63,8 @@ pub struct SandboxOutcome {
     responses(
         (status = 200, description = "The signed callback was sent through the gateway's webhook path; the payment as it now stands", body = PaymentStatusResponse),
         (status = 404, description = "Not in sandbox mode, or no sandbox payment with this reference", body = ErrorBody),
+        (status = 413, description = "Form too large", body = ErrorBody),
+        (status = 415, description = "Body is not a form", body = ErrorBody),
         (status = 422, description = "outcome is not pay or fail", body = ErrorBody),
         (status = 429, description = "Rate limited", body = ErrorBody),
     )
