@@ -213,6 +213,11 @@ async fn zones_cover_their_area_but_not_their_holes(backend: Backend) {
             json!({"type": "Polygon", "coordinates": [[[38.7, 9.0], [38.8, 9.0], [38.8, 9.1], [38.7, 9.0]], [[40.0, 10.0], [40.1, 10.0], [40.1, 10.1], [40.0, 10.0]]]}).to_string(),
             "hole 1 is not inside",
         ),
+        (
+            "application/json",
+            json!({"type": "Polygon", "coordinates": [[[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]]]}).to_string(),
+            "self-intersection",
+        ),
         ("text/csv", "9.0,38.7\nnorth,east\n".to_owned(), "line 2"),
         ("application/vnd.google-earth.kml+xml", "<kml><Document></Document></kml>".to_owned(), "no polygon"),
         ("application/vnd.google-earth.kmz", "not a zip".to_owned(), "zip"),

@@ -6,17 +6,21 @@
 //! - A ring that is not closed is closed; every ring needs three distinct points and an area.
 //! - Holes must lie inside their polygon's outer ring; a point in a hole is not covered.
 //! - A point on a zone's border is covered.
-//! - One upload holds 1 to [`MAX_POLYGONS`] polygons of at most [`MAX_POINTS`] points each.
+//! - Rings may not cross themselves or each other (a bow-tie is refused).
+//! - One upload holds 1 to [`MAX_POLYGONS`] polygons of at most [`MAX_POINTS`] points each and
+//!   [`MAX_TOTAL_POINTS`] in all (the crossing check compares every pair of a ring's edges).
 
 use std::io::Read;
 
-use geo::{Area, BoundingRect, Contains, Distance, Haversine, Intersects};
+use geo::{Area, BoundingRect, Contains, Distance, Haversine, Intersects, Validation};
 use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
 
 /// Most polygons one upload may hold.
 pub const MAX_POLYGONS: usize = 1000;
 /// Most points one polygon (all its rings) may hold.
-pub const MAX_POINTS: usize = 10_000;
+pub const MAX_POINTS: usize = 2_000;
+/// Most points one upload may hold.
+pub const MAX_TOTAL_POINTS: usize = 20_000;
 
 souk_kernel::wire_enum!(
     /// The file formats zones are uploaded in.
@@ -147,6 +151,10 @@ fn check_polygons(polygons: Vec<Polygon<f64>>) -> Result<Vec<ZoneShape>, String>
             polygons.len()
         ));
     }
+    let total: usize = polygons.iter().map(point_count).sum();
+    if total > MAX_TOTAL_POINTS {
+        return Err(format!("the upload holds {total} points; at most {MAX_TOTAL_POINTS} are allowed"));
+    }
     polygons
         .into_iter()
         .enumerate()
@@ -169,35 +177,46 @@ fn check_ring(ring: &LineString<f64>, what: &str) -> Result<(), String> {
             return Err(format!("the {what} has latitude {} outside -90..90", c.y));
         }
     }
-    let mut distinct: Vec<Coord<f64>> = Vec::new();
-    for c in ring.coords() {
-        if !distinct.contains(c) {
-            distinct.push(*c);
-        }
-    }
+    let distinct: std::collections::HashSet<(u64, u64)> =
+        ring.coords().map(|c| (c.x.to_bits(), c.y.to_bits())).collect();
     if distinct.len() < 3 {
         return Err(format!("the {what} needs at least three distinct points"));
     }
+    Ok(())
+}
+
+fn check_area(ring: &LineString<f64>, what: &str) -> Result<(), String> {
     if Polygon::new(ring.clone(), vec![]).unsigned_area() == 0.0 {
         return Err(format!("the {what} encloses no area (its points are on one line)"));
     }
     Ok(())
 }
 
+fn point_count(polygon: &Polygon<f64>) -> usize {
+    polygon.exterior().0.len() + polygon.interiors().iter().map(|r| r.0.len()).sum::<usize>()
+}
+
 fn check_polygon(polygon: &Polygon<f64>) -> Result<(), String> {
-    let points: usize =
-        polygon.exterior().0.len() + polygon.interiors().iter().map(|r| r.0.len()).sum::<usize>();
+    let points = point_count(polygon);
     if points > MAX_POINTS {
         return Err(format!("it has {points} points; at most {MAX_POINTS} are allowed"));
     }
     check_ring(polygon.exterior(), "outer ring")?;
+    for (index, hole) in polygon.interiors().iter().enumerate() {
+        check_ring(hole, &format!("hole {}", index + 1))?;
+    }
     let outer = Polygon::new(polygon.exterior().clone(), vec![]);
     for (index, hole) in polygon.interiors().iter().enumerate() {
-        let what = format!("hole {}", index + 1);
-        check_ring(hole, &what)?;
         if !outer.contains(&Polygon::new(hole.clone(), vec![])) {
-            return Err(format!("{what} is not inside the outer ring"));
+            return Err(format!("hole {} is not inside the outer ring", index + 1));
         }
+    }
+    // Crossing edges (a bow-tie) and holes that overlap each other or touch the outer ring
+    // along a line are refused with geo's reason.
+    polygon.check_validation().map_err(|problem| problem.to_string())?;
+    check_area(polygon.exterior(), "outer ring")?;
+    for (index, hole) in polygon.interiors().iter().enumerate() {
+        check_area(hole, &format!("hole {}", index + 1))?;
     }
     Ok(())
 }
@@ -397,6 +416,9 @@ mod tests {
 
     #[test]
     fn bad_geometry_is_refused_with_a_reason() {
+        let ring: Vec<String> =
+            (0..2001).map(|i| format!("[{}, {}]", f64::from(i).cos(), f64::from(i).sin())).collect();
+        let big = format!(r#"{{"type": "Polygon", "coordinates": [[{}]]}}"#, ring.join(","));
         let cases = [
             (r#"{"type": "Point", "coordinates": [1, 2]}"#, "not an area"),
             (r#"{"type": "Polygon", "coordinates": [[[0,0],[1,1],[0,0]]]}"#, "three distinct points"),
@@ -407,6 +429,12 @@ mod tests {
                 "not inside",
             ),
             (r#"{"type": "FeatureCollection", "features": []}"#, "no polygon"),
+            (big.as_str(), "at most 2000"),
+            (r#"{"type": "Polygon", "coordinates": [[[0,0],[2,2],[2,0],[0,2],[0,0]]]}"#, "self-intersection"),
+            (
+                r#"{"type": "Polygon", "coordinates": [[[0,0],[10,0],[10,10],[0,10]], [[1,1],[5,1],[5,5],[1,5]], [[4,4],[8,4],[8,8],[4,8]]]}"#,
+                "intersect",
+            ),
             ("not json", "not valid JSON"),
         ];
         for (text, expected) in cases {

@@ -241,11 +241,15 @@ impl Marketplace {
         actor: &Actor,
         id: StoreId,
         format: ZoneFormat,
-        bytes: &[u8],
+        bytes: Vec<u8>,
     ) -> Result<Vec<StoredZone>, DomainError> {
         require(actor, "store", "update")?;
         let store = visible_store(sql::find_store(&self.db.conn, id, false).await?, actor)?;
-        let shapes = parse_zones(format, bytes).map_err(|message| DomainError::invalid("zones", message))?;
+        // Reading and checking geometry is CPU work: keep it off the request threads.
+        let shapes = tokio::task::spawn_blocking(move || parse_zones(format, &bytes))
+            .await
+            .map_err(DomainError::unexpected)?
+            .map_err(|message| DomainError::invalid("zones", message))?;
         let tx = self.db.begin_write().await.map_err(db_error)?;
         let store = visible_store(sql::find_store(&tx, store.id, true).await?, actor)?;
         let zones = sql::replace_zones(&tx, store.id, shapes).await?;

@@ -606,9 +606,10 @@ async fn read_zones_form(mut form: Multipart) -> Result<(ZoneFormat, Vec<u8>), A
 /// FeatureCollection; `[lng, lat]` positions), KML or KMZ (Polygon and MultiGeometry placemarks),
 /// or CSV (`lat,lng` rows, an optional `lat,lng` header, a blank line between rings; a ring inside
 /// the previous polygon is its hole) — sent raw with its content type or as a multipart form's
-/// `file` part. Rings are closed when open; each needs three distinct points and an area, holes
-/// must lie inside their outer ring; at most 1000 polygons of 10000 points. A point in a hole is
-/// not covered. Permission: `store:update`.
+/// `file` part. Rings are closed when open; each needs three distinct points and an area, rings
+/// may not cross themselves or each other, holes must lie inside their outer ring; at most 1000
+/// polygons of 2000 points each and 20000 points in all. A point in a hole is not covered.
+/// Permission: `store:update`.
 #[utoipa::path(
     tag = TAG,
     params(("id" = Uuid, Path, description = "Store id")),
@@ -671,7 +672,7 @@ pub async fn put_store_zones(
         }
         (format, bytes)
     };
-    let zones = state.marketplace.replace_store_zones(&actor, StoreId(id), format, &bytes).await?;
+    let zones = state.marketplace.replace_store_zones(&actor, StoreId(id), format, bytes).await?;
     Ok(web::Json(zones_response(id, zones)))
 }
 
