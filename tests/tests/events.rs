@@ -274,8 +274,9 @@ async fn concurrent_job_runs_send_each_event_once(backend: Backend) {
     for run in runs {
         run.await.unwrap();
     }
-    let state = received.lock().unwrap();
-    let mut ids: Vec<String> = state
+    let mut ids: Vec<String> = received
+        .lock()
+        .unwrap()
         .requests
         .iter()
         .map(|(_, body)| serde_json::from_slice::<Value>(body).unwrap()["id"].as_str().unwrap().to_owned())
@@ -284,7 +285,6 @@ async fn concurrent_job_runs_send_each_event_once(backend: Backend) {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 12, "no event was sent twice");
-    drop(state);
     Arc::try_unwrap(server).unwrap().stop().await;
 }
 

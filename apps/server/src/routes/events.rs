@@ -408,7 +408,7 @@ list_envelope!(
     )
 )]
 #[get("/webhooks/{id}/deliveries")]
-pub async fn list_deliveries(
+pub async fn list_webhook_deliveries(
     state: web::Data<AppState>,
     Caller(actor): Caller,
     id: web::Path<Uuid>,
@@ -435,7 +435,7 @@ pub async fn list_deliveries(
     )
 )]
 #[post("/webhooks/{id}/deliveries/{delivery_id}/retry")]
-pub async fn retry_delivery(
+pub async fn retry_webhook_delivery(
     state: web::Data<AppState>,
     Caller(actor): Caller,
     path: web::Path<(Uuid, Uuid)>,
