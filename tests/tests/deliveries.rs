@@ -1,8 +1,7 @@
 //! Deliveries over HTTP: an order's lines split into deliveries that never hold more units than
 //! the order, delivery statuses driving the order to `shipped`, `delivered` and a trial, carrier
-//! tracking confirming delivery, pickup hand-over, and nothing visible to other buyers or sellers.
+//! tracking confirming delivery, pickup checkout at a store and its hand-over, and nothing visible to other buyers or sellers.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 use souk_tests::payments::{address, listed_product, move_to, pay, sandbox_gateway};
 use souk_tests::{Backend, TestServer, expect_error, json, on_both_backends};
@@ -382,19 +381,29 @@ async fn tracking_is_recorded_and_the_carrier_confirms_delivery(backend: Backend
     server.stop().await;
 }
 
-/// Marks a stored order as a pickup order (pickup checkout needs stores, which are set up
-/// elsewhere).
-async fn make_pickup(server: &TestServer, id: &str) {
-    use souk_storage::entities::order;
-    order::Entity::update_many()
-        .col_expr(order::Column::Fulfillment, Expr::value("pickup"))
-        .filter(order::Column::Id.eq(uuid::Uuid::parse_str(id).unwrap()))
-        .exec(&server.db().conn)
-        .await
-        .expect("mark the order for pickup");
+/// An active store of the seller with the given sales channels; returns its id.
+async fn store(server: &TestServer, token: &str, code: &str, channels: Value) -> String {
+    let brand =
+        server.post_json("/api/v1/brands", Some(token), &json!({"name": format!("Brand {code}")})).await;
+    assert_eq!(brand.status(), 201, "{}", brand.text().await.unwrap_or_default());
+    let brand_id = json(brand).await["data"]["brand"]["id"].clone();
+    let row = json!({"code": code, "name": "Bole", "city": "Addis Ababa", "address": "Bole Road 1", "lat": 9.0, "lng": 38.7, "sales_channels": channels});
+    let created = server
+        .post_json("/api/v1/stores", Some(token), &json!({"brand_id": brand_id, "stores": [row]}))
+        .await;
+    assert_eq!(created.status(), 201, "{}", created.text().await.unwrap_or_default());
+    json(created).await["data"]["stores"][0]["id"].as_str().unwrap().to_owned()
 }
 
-async fn pickup_orders_are_handed_over_once(backend: Backend) {
+async fn pickup_checkout(server: &TestServer, buyer: &str, lines: Value, extra: Value) -> reqwest::Response {
+    let mut body = json!({"lines": lines, "shipping_address": address(), "fulfillment": "pickup"});
+    for (key, value) in extra.as_object().unwrap() {
+        body[key] = value.clone();
+    }
+    server.post_json("/api/v1/checkout", Some(buyer), &body).await
+}
+
+async fn pickup_orders_are_checked_out_at_a_store_and_handed_over_once(backend: Backend) {
     let server = TestServer::start(backend).await;
     let p = parties(&server).await;
     let delivered =
@@ -411,16 +420,54 @@ async fn pickup_orders_are_handed_over_once(backend: Backend) {
     move_to(&server, &p.seller_token, delivered_id, "accepted").await;
     expect_error(dispatch(p.seller_token.clone(), delivered_id.into()).await, 409, "CONFLICT").await;
 
+    let bole = store(&server, &p.seller_token, "BOLE", json!(["delivery", "pickup"])).await;
+    let depot = store(&server, &p.seller_token, "DEPOT", json!(["delivery"])).await;
+    let theirs = store(&server, &p.other_seller, "THEIRS", json!(["pickup"])).await;
     let trial =
         json!({"trial_days": 5, "penalty_type": "flat", "penalty_value": "1", "return_window_hours": 24});
-    let placed = paid(
+    let chair = listed_product(
         &server,
-        &p,
-        &[(json!({"title": "Chair", "price": "50.00", "quantity": 5, "trial_policy": trial}), 1)],
+        &p.admin,
+        p.seller,
+        json!({"title": "Chair", "price": "50.00", "quantity": 5, "trial_policy": trial}),
     )
     .await;
+    let sams = json!({"title": "Standard", "price": "4", "currency": "USD", "always_selected": true});
+    let response = server.post_json("/api/v1/shipping-rates", Some(&p.seller_token), &sams).await;
+    assert_eq!(response.status(), 201);
+    let rate_id = json(response).await["data"]["shipping_rate"]["id"].clone();
+    let lines = json!([{"product_id": chair, "quantity": 1}]);
+    let refusals = [
+        (json!({}), "pickup_store_id"),
+        (json!({"pickup_store_id": depot}), "pickup_store_id"),
+        (json!({"pickup_store_id": uuid::Uuid::now_v7()}), "pickup_store_id"),
+        (json!({"pickup_store_id": theirs}), "lines[0].product_id"),
+        (json!({"pickup_store_id": bole, "shipping_rate_id": rate_id}), "shipping_rate_id"),
+    ];
+    for (extra, field) in refusals {
+        let body = expect_error(
+            pickup_checkout(&server, &p.buyer_token, lines.clone(), extra).await,
+            422,
+            "VALIDATION_FAILED",
+        )
+        .await;
+        assert!(body["errors"][field].is_array(), "{field}: {body}");
+    }
+    let delivery_with_store = json!({"lines": lines, "shipping_address": address(), "fulfillment": "delivery", "pickup_store_id": bole});
+    let refused = server.post_json("/api/v1/checkout", Some(&p.buyer_token), &delivery_with_store).await;
+    expect_error(refused, 422, "VALIDATION_FAILED").await;
+
+    let placed = pickup_checkout(&server, &p.buyer_token, lines, json!({"pickup_store_id": bole})).await;
+    assert_eq!(placed.status(), 201, "{}", placed.text().await.unwrap_or_default());
+    let placed = json(placed).await["data"]["orders"][0].clone();
+    assert_eq!(
+        (placed["fulfillment"].as_str(), placed["totals"]["shipping"].as_str()),
+        (Some("pickup"), Some("0.00")),
+        "pickup is never shipped"
+    );
+    assert_eq!(placed["totals"]["total"], "50.00");
     let id = placed["id"].as_str().unwrap().to_owned();
-    make_pickup(&server, &id).await;
+    pay(&server, &p.buyer_token, &id).await;
     expect_error(new_delivery(&server, &p.seller_token, &id, json!({})).await, 409, "CONFLICT").await;
     expect_error(dispatch(p.seller_token.clone(), id.clone()).await, 409, "INVALID_TRANSITION").await;
     move_to(&server, &p.seller_token, &id, "accepted").await;
@@ -451,5 +498,5 @@ on_both_backends!(
     nobody_else_sees_or_changes_deliveries,
     cancelled_deliveries_free_their_units_and_integrations_move_them,
     tracking_is_recorded_and_the_carrier_confirms_delivery,
-    pickup_orders_are_handed_over_once,
+    pickup_orders_are_checked_out_at_a_store_and_handed_over_once,
 );

@@ -20,7 +20,9 @@ use souk_fulfillment::delivery::{
     split_lines,
 };
 use souk_fulfillment::shipping::{Carrier, CarrierStatus};
+use souk_fulfillment::stores::{SalesChannel, Store, StoreId, StoreStatus};
 use souk_kernel::{Actor, DomainError, FieldErrors};
+use souk_orders::checkout::PricedLine;
 use souk_orders::order::{Fulfillment, Order, OrderId, OrderLine};
 use souk_orders::status::{OrderStatus, Party};
 use souk_storage::db_error;
@@ -175,6 +177,49 @@ fn set_status(d: &mut Delivery, to: DeliveryStatus, now: DateTime<Utc>) {
 }
 
 impl Marketplace {
+    /// The open pickup store a checkout names, checked against its fulfilment, shipping rate and
+    /// lines: a pickup order names an active store with the `pickup` channel whose seller sells
+    /// every line, and is not shipped; a delivery names no store.
+    pub(crate) async fn checkout_pickup(
+        &self,
+        tx: &DatabaseTransaction,
+        fulfillment: Fulfillment,
+        store_id: Option<Uuid>,
+        shipping_rate_id: Option<Uuid>,
+        lines: &[(usize, PricedLine)],
+        errors: &mut FieldErrors,
+    ) -> Result<Option<Store>, DomainError> {
+        if fulfillment == Fulfillment::Delivery {
+            if store_id.is_some() {
+                errors.add("pickup_store_id", "is only for pickup orders");
+            }
+            return Ok(None);
+        }
+        if shipping_rate_id.is_some() {
+            errors.add("shipping_rate_id", "pickup orders are collected at the store, not shipped");
+        }
+        let Some(id) = store_id else {
+            errors.add("pickup_store_id", "is required for a pickup order");
+            return Ok(None);
+        };
+        let store = souk_storage::stores::find_store(tx, StoreId(id), false)
+            .await?
+            .filter(|s| s.status == StoreStatus::Active && s.sales_channels.contains(&SalesChannel::Pickup));
+        let Some(store) = store else {
+            errors.add("pickup_store_id", "names no open store with the pickup channel");
+            return Ok(None);
+        };
+        for (i, line) in lines {
+            if line.seller_id != store.seller_id {
+                errors.add(
+                    format!("lines[{i}].product_id"),
+                    "is not sold by the pickup store's seller; check it out separately",
+                );
+            }
+        }
+        Ok(Some(store))
+    }
+
     async fn view(
         &self,
         conn: &impl sea_orm::ConnectionTrait,

@@ -217,12 +217,6 @@ impl Marketplace {
         if let Some(billing) = request.billing_address.as_mut() {
             billing.check("billing_address", &mut errors);
         }
-        if request.fulfillment == Fulfillment::Pickup || request.pickup_store_id.is_some() {
-            errors.add(
-                "pickup_store_id",
-                "names no pickup store: stores are not set up on this marketplace yet",
-            );
-        }
         let coupon_code = request.coupon_code.take().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
         if coupon_code.as_ref().is_some_and(|c| c.chars().count() > souk_orders::coupon::MAX_CODE_LEN) {
             errors.add("coupon_code", "names no coupon");
@@ -275,6 +269,16 @@ impl Marketplace {
             None => Vec::new(),
         };
         let rate = self.checkout_rate(&tx, request.shipping_rate_id, &mut errors).await?;
+        let pickup = self
+            .checkout_pickup(
+                &tx,
+                request.fulfillment,
+                request.pickup_store_id,
+                request.shipping_rate_id,
+                &priced,
+                &mut errors,
+            )
+            .await?;
         errors.into_result()?;
         let mut drafts = price_checkout(priced.iter().map(|(_, line)| line.clone()).collect())?;
         self.add_checkout_shipping(&tx, rate.as_ref(), request.fulfillment, &mut drafts).await?;
@@ -313,6 +317,9 @@ impl Marketplace {
                 updated_at: now,
             };
             insert_order(&tx, &order, Some(buyer)).await?;
+            if let Some(store) = &pickup {
+                souk_storage::stores::set_order_store(&tx, order.id.as_uuid(), store.id, now).await?;
+            }
             crate::outbox::record_order(&tx, "order.created".into(), &order, None, now).await?;
             if let Some(coupon) = applied.iter().find(|a| a.seller_id == order.seller_id) {
                 record_checkout_redemption(&tx, coupon, order.id, buyer, now).await?;

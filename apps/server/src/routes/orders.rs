@@ -142,14 +142,15 @@ pub struct CheckoutRequestDto {
     pub shipping_address: AddressDto,
     /// Where to bill (the shipping address when absent).
     pub billing_address: Option<AddressDto>,
-    /// `delivery` (pickup needs stores, which this marketplace has not set up yet: `422`).
+    /// `delivery` or `pickup` (collected at `pickup_store_id`; never charged shipping).
     pub fulfillment: FulfillmentDto,
     /// A shipping rate (`GET /shipping-rates`): each order of its seller (or, platform-wide, each
     /// order in its currency) pays `price + step_price x (units - 1)` in `totals.shipping`, plus
     /// the seller's `always_selected` rates, which apply without a choice; `422` when it serves
     /// none of the orders.
     pub shipping_rate_id: Option<Uuid>,
-    /// A pickup store (none are set up yet: `422` when given).
+    /// The store a `pickup` order is collected at: an active store with the `pickup` channel
+    /// whose seller sells every line (`422` otherwise, and on a `delivery` checkout).
     pub pickup_store_id: Option<Uuid>,
     /// A coupon code, any case: it discounts the order of the seller whose coupon it is (each
     /// seller in the checkout with a coupon of that code). `422` on `coupon_code` when no seller
