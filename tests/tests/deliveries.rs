@@ -247,6 +247,34 @@ async fn nobody_else_sees_or_changes_deliveries(backend: Backend) {
     server.stop().await;
 }
 
+async fn concurrent_splits_never_put_a_unit_in_two_deliveries(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let p = parties(&server).await;
+    let placed = paid(&server, &p, &[(json!({"title": "Lamp", "price": "20.00", "quantity": 9}), 3)]).await;
+    let id = placed["id"].as_str().unwrap();
+    let line = placed["lines"][0]["id"].clone();
+    let body = json!({"lines": [{"line_id": line, "quantity": 2}]});
+    let attempts = (0..6).map(|_| new_delivery(&server, &p.seller_token, id, body.clone()));
+    let statuses: Vec<u16> =
+        futures_util::future::join_all(attempts).await.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "only one split of 2 of 3 units fits: {statuses:?}"
+    );
+    assert!(statuses.iter().all(|s| [201, 409, 422].contains(s)), "{statuses:?}");
+    let listed =
+        json(server.get(&format!("/api/v1/orders/{id}/deliveries"), Some(&p.seller_token)).await).await;
+    let units: i64 = listed["data"]["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["lines"][0]["quantity"].as_i64().unwrap())
+        .sum();
+    assert_eq!(units, 2);
+    server.stop().await;
+}
+
 async fn integration_token(server: &TestServer, owner: &str, scopes: Value) -> String {
     let created = server
         .post_json("/api/v1/oauth/clients", Some(owner), &json!({"name": "Warehouse", "scopes": scopes}))
@@ -496,6 +524,7 @@ async fn pickup_orders_are_checked_out_at_a_store_and_handed_over_once(backend: 
 on_both_backends!(
     split_deliveries_drive_a_trial_order_to_trial_active,
     nobody_else_sees_or_changes_deliveries,
+    concurrent_splits_never_put_a_unit_in_two_deliveries,
     cancelled_deliveries_free_their_units_and_integrations_move_them,
     tracking_is_recorded_and_the_carrier_confirms_delivery,
     pickup_orders_are_checked_out_at_a_store_and_handed_over_once,
