@@ -196,6 +196,13 @@ async fn split_deliveries_drive_a_trial_order_to_trial_active(backend: Backend) 
         .map(|d| d["status"].as_str().unwrap())
         .collect();
     assert_eq!(statuses, ["delivered", "delivered"]);
+    let read = order(&server, &p.buyer_token, id).await;
+    assert_eq!(
+        read["deliveries"].as_array().unwrap().len(),
+        2,
+        "the order read carries its deliveries: {read}"
+    );
+    assert_eq!(read["deliveries"][1]["tracking_number"], "ZZ 9");
     let newest_first = ["delivery.updated", "delivery.updated", "delivery.created"];
     assert_eq!(event_types(&server, &p.admin, &first["id"]).await, newest_first);
     let history = json(server.get(&format!("/api/v1/orders/{id}/events"), Some(&p.seller_token)).await).await;

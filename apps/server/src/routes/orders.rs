@@ -271,6 +271,9 @@ pub struct OrderDto {
     /// What the order's escrow held and moved (single-order reads only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub escrow: Option<EscrowSummaryDto>,
+    /// The order's deliveries, oldest first, each with its lines (single-order reads only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deliveries: Option<Vec<crate::routes::deliveries::DeliveryDto>>,
     /// The statuses the caller may move the order to now.
     pub allowed_transitions: Vec<String>,
     /// Creation time.
@@ -364,6 +367,7 @@ impl From<OrderView> for OrderDto {
             expires_at: o.expires_at,
             release_at: o.release_at,
             escrow: None,
+            deliveries: None,
             allowed_transitions: view.allowed_transitions.iter().map(|s| s.as_str().to_owned()).collect(),
             created_at: o.created_at,
             updated_at: o.updated_at,
@@ -584,8 +588,9 @@ pub async fn list_orders(
     Ok(sparse(&OrderListResponse::new(orders.map(OrderDto::from)), "orders", fields))
 }
 
-/// One order with its lines, totals, addresses and the statuses the caller may move it to. The
-/// buyer, the seller and admins may read it; for everyone else it does not exist (`404`).
+/// One order with its lines, totals, addresses, escrow, deliveries and the statuses the caller
+/// may move it to. The buyer, the seller and admins may read it; for everyone else it does not
+/// exist (`404`).
 /// Permission: `order:view`.
 #[utoipa::path(
     tag = "orders",
@@ -605,11 +610,14 @@ pub async fn get_order(
     Caller(actor): Caller,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<OrderResponse>, ApiError> {
-    let (order, trail) = state.marketplace.get_order_with_escrow(&actor, OrderId(id.into_inner())).await?;
+    let id = OrderId(id.into_inner());
+    let (order, trail) = state.marketplace.get_order_with_escrow(&actor, id).await?;
+    let deliveries = state.marketplace.order_deliveries(&actor, id).await?;
     let currency = order.order.totals.total.currency();
     let frozen = order.order.status == OrderStatus::Disputed;
     let mut dto = OrderDto::from(order);
     dto.escrow = Some(EscrowSummaryDto::new(&trail, currency, frozen));
+    dto.deliveries = Some(deliveries.into_iter().map(Into::into).collect());
     Ok(web::Json(OrderResponse::new(dto)))
 }
 
