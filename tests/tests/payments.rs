@@ -394,6 +394,28 @@ async fn a_failed_payment_can_be_retried(backend: Backend) {
     server.stop().await;
 }
 
+async fn a_failed_attempt_leaves_a_parallel_one_to_pay(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, admin) = server.admin().await;
+    let (seller, _) = server.seller("sam").await;
+    let (_, buyer) = server.buyer("amina").await;
+    sandbox_gateway(&server, &admin, "USD").await;
+    let product =
+        listed_product(&server, &admin, seller.id, json!({"title": "Lamp", "price": "10", "quantity": 3}))
+            .await;
+    let placed = checkout_one(&server, &buyer, &product, 1).await;
+    let id = placed["id"].as_str().unwrap();
+    let first = initiate(&server, &buyer, id).await["tx_ref"].as_str().unwrap().to_owned();
+    let second = initiate(&server, &buyer, id).await["tx_ref"].as_str().unwrap().to_owned();
+    assert_eq!(press(&server, &first, "fail").await.status(), 200);
+    assert_eq!(order(&server, &buyer, id).await["status"], "pending", "another attempt is still open");
+    assert_eq!(press(&server, &second, "pay").await.status(), 200);
+    let read = order(&server, &buyer, id).await;
+    assert_eq!((read["status"].as_str(), read["payment_status"].as_str()), (Some("new"), Some("paid")));
+    assert_ledger_balances(&server).await;
+    server.stop().await;
+}
+
 async fn sandbox_checkout_is_gone_outside_sandbox_mode(backend: Backend) {
     let server = TestServer::start_with(backend, Options { sandbox: false, ..Options::default() }).await;
     let (_, admin) = server.admin().await;
@@ -417,5 +439,6 @@ on_both_backends!(
     refunds_never_exceed_what_was_paid_and_cancel_refunds_the_rest,
     release_waits_for_the_trial_and_refund_after_release_comes_from_the_seller,
     a_failed_payment_can_be_retried,
+    a_failed_attempt_leaves_a_parallel_one_to_pay,
     sandbox_checkout_is_gone_outside_sandbox_mode,
 );

@@ -52,7 +52,7 @@ pub fn verify(header: &str, secret: &[u8], body: &[u8], now: i64) -> Result<(), 
     if candidates.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if (now - timestamp).abs() > TOLERANCE_SECONDS {
+    if now.abs_diff(timestamp) > TOLERANCE_SECONDS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     let expected = mac(secret, timestamp, body);
@@ -82,6 +82,8 @@ mod tests {
         let header = sign(b"whsec", 10, b"body");
         assert_eq!(verify(&header, b"other", b"body", 10), Err(SignatureError::Mismatch));
         assert_eq!(verify(&header, b"whsec", b"bodx", 10), Err(SignatureError::Mismatch));
+        let extreme = format!("t={},v1=00", i64::MIN);
+        assert_eq!(verify(&extreme, b"whsec", b"body", 10), Err(SignatureError::Stale), "no overflow");
         for bad in ["", "t=10", "v1=00", "t=x,v1=00", "t=10,v1=zz"] {
             assert_eq!(verify(bad, b"whsec", b"body", 10), Err(SignatureError::Malformed), "{bad}");
         }

@@ -285,7 +285,7 @@ impl Marketplace {
         id: souk_orders::order::OrderId,
         request: RefundRequest,
     ) -> Result<Refund, DomainError> {
-        souk_auth::permission::require(actor, "order", "update")?;
+        souk_auth::permission::require(actor, "payment", "refund")?;
         let reason = request.reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
         if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
             return Err(DomainError::invalid("reason", "must be at most 500 characters"));
@@ -313,10 +313,13 @@ impl Marketplace {
                 text.to_money(currency).map_err(|e| DomainError::invalid("amount", e.to_string()))?.minor()
             }
             (None, false) => {
-                let mut sum = 0;
+                let mut sum: i64 = 0;
                 for (i, id) in request.lines.iter().enumerate() {
+                    if request.lines[..i].contains(id) {
+                        return Err(DomainError::invalid(format!("lines[{i}]"), "names a line twice"));
+                    }
                     match order.lines.iter().find(|l| l.id == *id) {
-                        Some(line) => sum += line.line_total.minor(),
+                        Some(line) => sum = sum.saturating_add(line.line_total.minor()),
                         None => {
                             return Err(DomainError::invalid(
                                 format!("lines[{i}]"),

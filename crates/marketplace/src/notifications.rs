@@ -165,7 +165,7 @@ impl Marketplace {
         loop {
             let now = self.clock().now();
             let tx = self.db.begin_write().await.map_err(db_error)?;
-            let batch = claim_due(&tx, now, now + chrono::Duration::seconds(60), 20).await?;
+            let batch = claim_due(&tx, now, now + chrono::Duration::seconds(120), 5).await?;
             tx.commit().await.map_err(db_error)?;
             if batch.is_empty() {
                 return Ok(sent);
@@ -202,7 +202,7 @@ impl Marketplace {
         let mut recipients = Vec::new();
         for mail in mails {
             if let Err(error) = self.mailer.send(&mail).await {
-                let status = if notification.attempts + 1 >= 3 { "failed" } else { "pending" };
+                let status = if notification.attempts >= 3 { "failed" } else { "pending" };
                 return (status, recipients, Some(format!("the mail to {} was not sent: {error}", mail.to)));
             }
             recipients.push(mail.to);

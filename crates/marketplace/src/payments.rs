@@ -424,6 +424,12 @@ impl Marketplace {
                     )
                 })?,
         };
+        if gateway.provider == Provider::Sandbox && !self.settings.sandbox {
+            return Err(DomainError::invalid(
+                "gateway_id",
+                "sandbox gateways take payments only in sandbox mode",
+            ));
+        }
         gateway.check_amount(amount)?;
         let user = SqlUsers::new(&self.db.conn).find(buyer).await?.ok_or(DomainError::Unauthenticated)?;
         let tx_ref = format!("souk_{}", Uuid::now_v7().simple());
@@ -555,7 +561,11 @@ impl Marketplace {
             record_payment(&tx, "payment.failed", &payment, now).await?;
             for (order_id, _) in payment.orders.clone() {
                 let Some(mut order) = find_order(&tx, OrderId(order_id), true).await? else { continue };
-                if order.status == OrderStatus::Pending {
+                let other_attempt_open = payments::payments_of_order(&tx, order_id)
+                    .await?
+                    .iter()
+                    .any(|p| p.id != payment.id && p.status == AttemptStatus::Pending);
+                if order.status == OrderStatus::Pending && !other_attempt_open {
                     order.payment_status = OrderPaymentStatus::Failed;
                     self.move_order(
                         &tx,
@@ -607,7 +617,11 @@ impl Marketplace {
         } else {
             let key = format!("refund:{}:{}:unpayable", payment.id, order.id);
             let memo = format!("order was {} when payment {} arrived", order.status, payment.tx_ref);
+            let before = order.payment_status;
             self.refund_escrow(tx, &mut order, Some(share), &memo, &key, now).await?;
+            if matches!(before, OrderPaymentStatus::Paid | OrderPaymentStatus::PartiallyRefunded) {
+                order.payment_status = before;
+            }
             order.updated_at = now;
             update_order_status(tx, &order).await?;
         }
@@ -635,11 +649,13 @@ impl Marketplace {
             .ok_or(DomainError::NotFound { resource: "payment" })?;
         let report = self.report(payment).await?;
         let me = actor.user_id().ok_or(DomainError::Unauthenticated)?;
-        let visible = actor.role() == Some(Role::Admin)
-            || report.payment.buyer_id == me
-            || report.orders.iter().any(|o| o.seller_id == me);
-        if !visible {
-            return Err(DomainError::NotFound { resource: "payment" });
+        let mut report = report;
+        let buyer_or_admin = actor.role() == Some(Role::Admin) || report.payment.buyer_id == me;
+        if !buyer_or_admin {
+            report.orders.retain(|o| o.seller_id == me);
+            if report.orders.is_empty() {
+                return Err(DomainError::NotFound { resource: "payment" });
+            }
         }
         Ok(report)
     }

@@ -21,10 +21,15 @@ use crate::Marketplace;
 
 /// How long Souk keeps retrying a delivery.
 pub const RETRY_FOR: Duration = Duration::hours(24);
-/// How long a claimed delivery is reserved for its sender.
-pub const CLAIM_LEASE: Duration = Duration::seconds(60);
+/// How long a claimed delivery is reserved for its sender: longer than a whole batch can take
+/// (`CLAIM_BATCH` x (`SEND_TIMEOUT` + `RESOLVE_TIMEOUT`)), so no other sender takes it meanwhile.
+pub const CLAIM_LEASE: Duration = Duration::seconds(180);
+/// Deliveries one sender claims at a time.
+pub const CLAIM_BATCH: u64 = 5;
 /// How long one attempt may take.
 pub const SEND_TIMEOUT: StdDuration = StdDuration::from_secs(10);
+/// How long resolving a receiver's host may take.
+pub const RESOLVE_TIMEOUT: StdDuration = StdDuration::from_secs(5);
 
 /// The wait before attempt `attempts + 1`: 30 s doubling each time, at most one hour.
 pub fn backoff(attempts: i32) -> Duration {
@@ -44,7 +49,11 @@ pub fn is_private(ip: IpAddr) -> bool {
                 || v4.is_broadcast()
                 || v4.is_multicast()
                 || v4.is_documentation()
+                || v4.octets()[0] == 0
+                || v4.octets()[0] >= 240
                 || v4.octets()[0] == 100 && (v4.octets()[1] & 0xC0) == 64
+                || v4.octets()[0] == 198 && (v4.octets()[1] & 0xFE) == 18
+                || v4.octets()[..3] == [192, 0, 0]
         }
         IpAddr::V6(v6) => {
             v6.is_loopback()
@@ -52,7 +61,15 @@ pub fn is_private(ip: IpAddr) -> bool {
                 || v6.is_multicast()
                 || (v6.segments()[0] & 0xfe00) == 0xfc00
                 || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || (v6.segments()[0] & 0xffc0) == 0xfec0
                 || v6.to_ipv4_mapped().is_some_and(|v4| is_private(IpAddr::V4(v4)))
+                || (v6.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+                    && is_private(IpAddr::V4(std::net::Ipv4Addr::new(
+                        (v6.segments()[6] >> 8) as u8,
+                        v6.segments()[6] as u8,
+                        (v6.segments()[7] >> 8) as u8,
+                        v6.segments()[7] as u8,
+                    ))))
         }
     }
 }
@@ -323,7 +340,7 @@ impl Marketplace {
         loop {
             let now = self.clock().now();
             let tx = self.db.begin_write().await.map_err(db_error)?;
-            let batch = claim_due(&tx, now, now + CLAIM_LEASE, 20).await?;
+            let batch = claim_due(&tx, now, now + CLAIM_LEASE, CLAIM_BATCH).await?;
             tx.commit().await.map_err(db_error)?;
             if batch.is_empty() {
                 return Ok(attempts);
@@ -338,7 +355,16 @@ impl Marketplace {
     async fn send(&self, claimed: Claimed) -> Result<(), DomainError> {
         let Claimed { delivery, webhook, event } = claimed;
         let body = serde_json::to_vec(&event_body(&event)).map_err(DomainError::unexpected)?;
-        let outcome = self.post_signed(&webhook, &delivery, &body).await;
+        let outcome = if webhook.status == "active" {
+            self.post_signed(&webhook, &delivery, &body).await
+        } else {
+            let tx = self.db.begin_write().await.map_err(db_error)?;
+            let now = self.clock().now();
+            let error = Some("the webhook is disabled".to_owned());
+            record_attempt(&tx, delivery.id, delivery.next_attempt_at, "failed", None, error, now, now)
+                .await?;
+            return tx.commit().await.map_err(db_error);
+        };
         let now = self.clock().now();
         let (status, code, error, next) = match outcome {
             Ok(code) if (200..300).contains(&code) => ("succeeded", Some(code), None, now),
@@ -353,7 +379,7 @@ impl Marketplace {
             }
         };
         let tx = self.db.begin_write().await.map_err(db_error)?;
-        record_attempt(&tx, delivery.id, status, code, error, next, now).await?;
+        record_attempt(&tx, delivery.id, delivery.next_attempt_at, status, code, error, next, now).await?;
         tx.commit().await.map_err(db_error)
     }
 
@@ -361,18 +387,28 @@ impl Marketplace {
         let url = check_url(&webhook.url, self.settings.sandbox, &self.settings.webhook_allowed_hosts)?;
         let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_owned();
         let allowed = self.settings.webhook_allowed_hosts.iter().any(|h| h.eq_ignore_ascii_case(&host));
+        let mut client = self.webhook_client.clone();
         if !allowed && host.parse::<IpAddr>().is_err() && host != "localhost" {
             let port = url.port_or_known_default().unwrap_or(443);
-            let addresses = tokio::net::lookup_host((host.as_str(), port))
-                .await
-                .map_err(|e| format!("the host does not resolve: {e}"))?;
-            if addresses.into_iter().any(|a| is_private(a.ip())) {
+            let addresses: Vec<std::net::SocketAddr> =
+                tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host.as_str(), port)))
+                    .await
+                    .map_err(|_| "the host did not resolve in time".to_owned())?
+                    .map_err(|e| format!("the host does not resolve: {e}"))?
+                    .collect();
+            if addresses.is_empty() || addresses.iter().any(|a| is_private(a.ip())) {
                 return Err("the host resolves to a private address".into());
             }
+            // Connect to the address just checked, not to whatever a second lookup answers.
+            client = reqwest::Client::builder()
+                .timeout(SEND_TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+                .resolve_to_addrs(&host, &addresses)
+                .build()
+                .map_err(|e| format!("the receiver's client could not be built: {e}"))?;
         }
         let header = signature::sign(webhook.secret.as_bytes(), Utc::now().timestamp(), body);
-        let response = self
-            .webhook_client
+        let response = client
             .post(url)
             .header("content-type", "application/json")
             .header("souk-signature", header)

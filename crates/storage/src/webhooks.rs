@@ -223,10 +223,14 @@ pub async fn claim_due(
 }
 
 /// Records an attempt's outcome: `succeeded`, or `pending` again at `next_attempt_at`, or
-/// `failed` when the sender gave up.
+/// `failed` when the sender gave up; only while the sender still holds its lease (`leased_until`,
+/// the `next_attempt_at` its claim set), so a sender whose lease ran out never overwrites a newer
+/// attempt's outcome.
+#[allow(clippy::too_many_arguments, reason = "one column per argument of the attempt's outcome")]
 pub async fn record_attempt(
     conn: &impl ConnectionTrait,
     id: Uuid,
+    leased_until: DateTime<Utc>,
     status: &str,
     status_code: Option<i32>,
     error: Option<String>,
@@ -242,6 +246,7 @@ pub async fn record_attempt(
         .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(delivered))
         .col_expr(webhook_delivery::Column::UpdatedAt, Expr::value(now))
         .filter(webhook_delivery::Column::Id.eq(id))
+        .filter(webhook_delivery::Column::NextAttemptAt.eq(leased_until))
         .exec(conn)
         .await
         .map_err(db_error)?;

@@ -162,8 +162,18 @@ impl PaymentProvider for ChapaProvider {
         let url = format!("{}/v1/transaction/verify/{}", Self::base(gateway), callback.tx_ref);
         let tx: Transaction =
             self.call("verify the payment", self.http.get(url).bearer_auth(Self::key(gateway)?)).await?;
+        let success = match tx.status.as_deref() {
+            Some("success") => true,
+            Some("failed" | "cancelled" | "canceled") => false,
+            other => {
+                return Err(DomainError::Unavailable(format!(
+                    "the payment provider reports the transaction as {}; the callback changes nothing yet",
+                    other.unwrap_or("unknown")
+                )));
+            }
+        };
         Ok(Verified {
-            success: tx.status.as_deref() == Some("success"),
+            success,
             amount: tx.amount.as_ref().and_then(amount_text),
             currency: tx.currency,
             provider_reference: tx.reference,
