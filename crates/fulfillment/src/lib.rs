@@ -5,6 +5,6 @@
 
 pub mod delivery;
 pub mod returns;
+pub mod shipping;
 pub mod stores;
 pub mod zones;
-pub mod shipping;

@@ -256,7 +256,8 @@ impl Marketplace {
             "role": user.role.as_str(), "status": user.status.as_str(), "created_at": user.created_at,
         });
         let seller = (user.role == souk_kernel::Role::Seller).then_some(user.id.as_uuid());
-        crate::outbox::record(&tx, "user.created", "user", user.id.as_uuid(), seller, data, user.created_at).await?;
+        crate::outbox::record(&tx, "user.created", "user", user.id.as_uuid(), seller, data, user.created_at)
+            .await?;
         let code = if issue_code {
             let (code, otp) = issue_otp(account.user.id, chrono::Utc::now());
             accounts.put_otp(&otp).await?;

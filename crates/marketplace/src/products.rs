@@ -545,5 +545,14 @@ async fn record_product(
         "deleted_at": product.deleted_at,
         "updated_at": product.updated_at,
     });
-    crate::outbox::record(tx, kind, "product", product.id.as_uuid(), Some(product.seller_id.as_uuid()), data, now).await
+    crate::outbox::record(
+        tx,
+        kind,
+        "product",
+        product.id.as_uuid(),
+        Some(product.seller_id.as_uuid()),
+        data,
+        now,
+    )
+    .await
 }

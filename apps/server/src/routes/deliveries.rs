@@ -211,6 +211,7 @@ pub async fn list_deliveries(
     responses(
         (status = 201, description = "The delivery", body = DeliveryResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
         (status = 403, description = "The buyer, or the client's scopes lack order:update", body = ErrorBody),
         (status = 404, description = "No such order, or the caller is not party to it", body = ErrorBody),
@@ -252,6 +253,7 @@ pub async fn create_delivery(
     responses(
         (status = 200, description = "The changed delivery", body = DeliveryResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
         (status = 403, description = "The buyer, or the client's scopes lack order:update", body = ErrorBody),
         (status = 404, description = "No such delivery, or the caller is not party to its order", body = ErrorBody),
@@ -361,6 +363,7 @@ pub struct TrackingRequest {
     responses(
         (status = 201, description = "The recorded event", body = TrackingEventResponse),
         (status = 400, description = "Malformed JSON or an unknown status", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
         (status = 403, description = "The buyer, or the client's scopes lack order:update", body = ErrorBody),
         (status = 404, description = "No such order, or the caller is not party to it", body = ErrorBody),

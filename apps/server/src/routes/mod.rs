@@ -2,14 +2,14 @@
 
 pub mod auth;
 pub mod categories;
-pub mod events;
 pub mod collections;
 pub mod coupons;
 pub mod customers;
 pub mod deliveries;
-pub mod external_orders;
 pub mod disputes;
 pub mod escrow;
+pub mod events;
+pub mod external_orders;
 pub mod files;
 pub mod landing_pages;
 pub mod ledger;

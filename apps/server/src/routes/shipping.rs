@@ -146,6 +146,7 @@ pub async fn list_carriers(
     responses(
         (status = 201, description = "The carrier", body = CarrierResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 409, description = "The code is taken", body = ErrorBody),
@@ -178,6 +179,7 @@ pub async fn create_carrier(
     responses(
         (status = 200, description = "The changed carrier", body = CarrierResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such carrier", body = ErrorBody),
@@ -370,6 +372,7 @@ pub async fn get_rate(
     responses(
         (status = 201, description = "The rate", body = RateResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
         (status = 403, description = "Not a seller or admin, or a seller naming another seller", body = ErrorBody),
         (status = 422, description = "Invalid fields", body = ErrorBody),
@@ -404,6 +407,7 @@ pub async fn create_rate(
     responses(
         (status = 200, description = "The changed rate", body = RateResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
         (status = 403, description = "Another seller's or a platform-wide rate", body = ErrorBody),
         (status = 404, description = "No such rate", body = ErrorBody),
