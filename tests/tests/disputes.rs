@@ -208,7 +208,50 @@ async fn a_split_divides_the_escrow_exactly(backend: Backend) {
     assert_ledger_balances(&server).await;
 }
 
+async fn a_refund_racing_a_release_settles_the_escrow_once(backend: Backend) {
+    let server = Arc::new(TestServer::start(backend).await);
+    let d = disputed(&server).await;
+    let mut attempts = Vec::new();
+    for round in 0..6 {
+        let server = Arc::clone(&server);
+        let (admin, dispute) = (d.admin.clone(), d.dispute.clone());
+        let body = if round % 2 == 0 {
+            json!({"outcome": "refund_buyer", "note": "defect confirmed"})
+        } else {
+            json!({"outcome": "release_to_seller", "note": "no defect"})
+        };
+        attempts.push(tokio::spawn(async move {
+            let response = resolve(&server, &admin, &dispute, body).await;
+            let status = response.status().as_u16();
+            (status, json(response).await)
+        }));
+    }
+    let mut winners = Vec::new();
+    for attempt in attempts {
+        let (status, body) = attempt.await.unwrap();
+        assert!(status == 200 || status == 409, "{status}: {body}");
+        if status == 200 {
+            winners.push(body["data"]["dispute"]["resolution"]["outcome"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one of the refund and the release wins: {winners:?}");
+    let (escrow, refunded, released) = money(&server, &d).await;
+    match winners[0].as_str() {
+        "refund_buyer" => {
+            assert_eq!((escrow, refunded, released), (0, 2999, 0));
+            assert_eq!(order_status(&server, &d).await, "returned");
+        }
+        _ => {
+            assert_eq!((escrow, refunded, released), (0, 0, 2999));
+            assert_eq!(order_status(&server, &d).await, "completed");
+        }
+    }
+    assert_ledger_balances(&server).await;
+    Arc::try_unwrap(server).unwrap().stop().await;
+}
+
 on_both_backends!(
+    a_refund_racing_a_release_settles_the_escrow_once,
     parties_read_disputes_and_an_admin_refunds_the_buyer,
     releasing_to_the_seller_completes_the_order,
     a_split_divides_the_escrow_exactly,
