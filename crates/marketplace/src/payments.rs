@@ -117,6 +117,9 @@ pub struct OrderPayment {
     pub attempts: Vec<Payment>,
     /// What moved for this order.
     pub trail: MoneyTrail,
+    /// Where the buyer's money stands: the paid attempt's status (else the newest attempt's)
+    /// read against the order's money trail.
+    pub status: PaymentStatus,
 }
 
 /// Appends a payment event (buyers' payments are not any one seller's object).
@@ -669,7 +672,9 @@ impl Marketplace {
             .ok_or(DomainError::NotFound { resource: "order" })?;
         let attempts = payments::payments_of_order(&self.db.conn, id.as_uuid()).await?;
         let trail = ledger::order_trail(&self.db.conn, &[id.as_uuid()]).await?;
-        Ok(OrderPayment { order, attempts, trail })
+        let deciding = attempts.iter().find(|a| a.paid_at.is_some()).or(attempts.first());
+        let status = deciding.map_or(PaymentStatus::Pending, |a| payment_status(a.status, &trail));
+        Ok(OrderPayment { order, attempts, trail, status })
     }
 }
 

@@ -67,6 +67,46 @@ pub async fn reserve_variant(
     Ok(result.rows_affected == 1)
 }
 
+/// Takes `quantity` held units off a product's or variant's reservation, and off its stock too
+/// when they were `sold`; a conditional update, so neither ever goes below zero.
+async fn take_held<E: EntityTrait>(
+    conn: &impl ConnectionTrait,
+    [id_column, reserved, on_hand]: [E::Column; 3],
+    id: Uuid,
+    quantity: i64,
+    sold: bool,
+) -> Result<(), DomainError> {
+    let mut update = E::update_many()
+        .col_expr(reserved, Expr::col(reserved).sub(quantity))
+        .filter(id_column.eq(id))
+        .filter(reserved.gte(quantity));
+    if sold {
+        update = update.col_expr(on_hand, Expr::col(on_hand).sub(quantity)).filter(on_hand.gte(quantity));
+    }
+    update.exec(conn).await.map_err(db_error)?;
+    Ok(())
+}
+
+/// Takes held units off the variant when the line has one, else off the product.
+async fn settle_held(
+    conn: &impl ConnectionTrait,
+    product_id: Uuid,
+    variant_id: Option<Uuid>,
+    quantity: i64,
+    sold: bool,
+) -> Result<(), DomainError> {
+    match variant_id {
+        Some(variant) => {
+            let columns = [variant::Column::Id, variant::Column::Reserved, variant::Column::Quantity];
+            take_held::<variant::Entity>(conn, columns, variant, quantity, sold).await
+        }
+        None => {
+            let columns = [product::Column::Id, product::Column::Reserved, product::Column::Quantity];
+            take_held::<product::Entity>(conn, columns, product_id, quantity, sold).await
+        }
+    }
+}
+
 /// Gives back units held by an order (never below zero).
 pub async fn release_stock(
     conn: &impl ConnectionTrait,
@@ -74,27 +114,7 @@ pub async fn release_stock(
     variant_id: Option<Uuid>,
     quantity: i64,
 ) -> Result<(), DomainError> {
-    match variant_id {
-        Some(variant) => {
-            variant::Entity::update_many()
-                .col_expr(variant::Column::Reserved, Expr::col(variant::Column::Reserved).sub(quantity))
-                .filter(variant::Column::Id.eq(variant))
-                .filter(variant::Column::Reserved.gte(quantity))
-                .exec(conn)
-                .await
-                .map_err(db_error)?;
-        }
-        None => {
-            product::Entity::update_many()
-                .col_expr(product::Column::Reserved, Expr::col(product::Column::Reserved).sub(quantity))
-                .filter(product::Column::Id.eq(product_id))
-                .filter(product::Column::Reserved.gte(quantity))
-                .exec(conn)
-                .await
-                .map_err(db_error)?;
-        }
-    }
-    Ok(())
+    settle_held(conn, product_id, variant_id, quantity, false).await
 }
 
 /// Turns units held by an order into a sale: on hand and reserved both fall by `quantity`
@@ -105,31 +125,7 @@ pub async fn commit_stock(
     variant_id: Option<Uuid>,
     quantity: i64,
 ) -> Result<(), DomainError> {
-    match variant_id {
-        Some(variant) => {
-            variant::Entity::update_many()
-                .col_expr(variant::Column::Reserved, Expr::col(variant::Column::Reserved).sub(quantity))
-                .col_expr(variant::Column::Quantity, Expr::col(variant::Column::Quantity).sub(quantity))
-                .filter(variant::Column::Id.eq(variant))
-                .filter(variant::Column::Reserved.gte(quantity))
-                .filter(variant::Column::Quantity.gte(quantity))
-                .exec(conn)
-                .await
-                .map_err(db_error)?;
-        }
-        None => {
-            product::Entity::update_many()
-                .col_expr(product::Column::Reserved, Expr::col(product::Column::Reserved).sub(quantity))
-                .col_expr(product::Column::Quantity, Expr::col(product::Column::Quantity).sub(quantity))
-                .filter(product::Column::Id.eq(product_id))
-                .filter(product::Column::Reserved.gte(quantity))
-                .filter(product::Column::Quantity.gte(quantity))
-                .exec(conn)
-                .await
-                .map_err(db_error)?;
-        }
-    }
-    Ok(())
+    settle_held(conn, product_id, variant_id, quantity, true).await
 }
 
 /// Whether an open order already rents the product on a day of the period.

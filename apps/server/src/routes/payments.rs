@@ -586,13 +586,7 @@ impl From<OrderPayment> for OrderPaymentDto {
         let show = |minor: i64| Money::from_minor(minor, currency).amount_string();
         let trail: MoneyTrail = p.trail;
         let paid = p.attempts.iter().find(|a| a.paid_at.is_some());
-        let status = match paid {
-            Some(a) => souk_escrow::payment::payment_status(a.status, &trail),
-            None => p
-                .attempts
-                .first()
-                .map_or(PaymentStatus::Pending, |a| souk_escrow::payment::payment_status(a.status, &trail)),
-        };
+        let status = p.status;
         OrderPaymentDto {
             order_id: p.order.id.as_uuid(),
             status,
