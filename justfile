@@ -28,6 +28,11 @@ lint:
 openapi:
     cargo run -q -p souk-server -- openapi > openapi/openapi.json
 
+# Benchmark the release server against its HTTP and database ceilings (add --postgres URL for PostgreSQL)
+bench *args:
+    cargo build --release -p souk-server -p souk-bench
+    target/release/souk-bench {{args}}
+
 # Fuzz every endpoint from /openapi.json with schemathesis as admin, seller and buyer
 fuzz examples="40":
     scripts/fuzz {{examples}}

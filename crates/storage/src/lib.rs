@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audience;
+pub mod bulk;
 pub mod categories;
 pub mod collections;
 pub mod coupons;
