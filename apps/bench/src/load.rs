@@ -38,7 +38,7 @@ pub struct Outcome {
     pub errors: u64,
     /// Length of the measured window.
     pub elapsed: Duration,
-    /// Latency of every measured call, in microseconds, sorted.
+    /// Latency of every successful measured call, in microseconds, sorted.
     pub latencies_us: Vec<u32>,
     /// Whether a worker ran out of objects before the window ended.
     pub exhausted: bool,
@@ -88,11 +88,13 @@ pub async fn drive(connections: usize, duration: Duration, call: Call) -> Outcom
                     if sent < measured_from {
                         continue;
                     }
-                    let micros = u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX);
-                    outcome.latencies_us.push(micros);
-                    match step {
-                        Step::Ok => outcome.ok += 1,
-                        _ => outcome.errors += 1,
+                    if step == Step::Ok {
+                        outcome.ok += 1;
+                        outcome
+                            .latencies_us
+                            .push(u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX));
+                    } else {
+                        outcome.errors += 1;
                     }
                 }
                 outcome
@@ -101,11 +103,15 @@ pub async fn drive(connections: usize, duration: Duration, call: Call) -> Outcom
         .collect();
     let mut total = Outcome::default();
     for worker in workers {
-        if let Ok(outcome) = worker.await {
-            total.ok += outcome.ok;
-            total.errors += outcome.errors;
-            total.exhausted |= outcome.exhausted;
-            total.latencies_us.extend(outcome.latencies_us);
+        match worker.await {
+            Ok(outcome) => {
+                total.ok += outcome.ok;
+                total.errors += outcome.errors;
+                total.exhausted |= outcome.exhausted;
+                total.latencies_us.extend(outcome.latencies_us);
+            }
+            // A worker that died is one connection's worth of failure, not a silent smaller load.
+            Err(_) => total.errors += 1,
         }
     }
     total.elapsed = Instant::now().min(deadline).saturating_duration_since(measured_from);

@@ -42,21 +42,40 @@ struct Options {
     /// Where results go.
     #[arg(long, default_value = "bench/results")]
     out: PathBuf,
+    /// Keep the SQLite database and the server's files in this folder (default: a temporary one).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
 }
 
 fn main() -> anyhow::Result<()> {
     let options = Options::parse();
+    if let Some(&too_many) = options.concurrency.iter().find(|&&c| c == 0 || c > seed::SIGNED_IN) {
+        anyhow::bail!(
+            "--concurrency {too_many}: each connection signs in as its own account, 1..={}",
+            seed::SIGNED_IN
+        );
+    }
+    if options.products < 1000 {
+        anyhow::bail!("--products must be at least 1000");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(run(options))
 }
 
 async fn run(options: Options) -> anyhow::Result<()> {
-    let data = tempfile::tempdir()?;
+    let temporary = tempfile::tempdir()?;
+    let data = match &options.data_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            dir.canonicalize()?
+        }
+        None => temporary.path().to_owned(),
+    };
     let database = match &options.postgres {
         Some(url) => server::Database::fresh_postgres(url).await?,
-        None => server::Database::sqlite(data.path()),
+        None => server::Database::sqlite(&data),
     };
-    let result = bench(&options, &database, data.path()).await;
+    let result = bench(&options, &database, &data).await;
     database.drop_if_postgres().await;
     result
 }
@@ -74,7 +93,7 @@ async fn bench(options: &Options, database: &server::Database, data: &std::path:
     eprintln!("server pid {} at {}", served.pid(), served.base);
     let fixtures = scenarios::Fixtures::prepare(&served.base, &seeded).await?;
     let ceilings = ceiling::Driver::connect(&database.url).await?;
-    let run = load::Plan {
+    let plan = load::Plan {
         duration: Duration::from_secs(options.seconds),
         concurrency: options.concurrency.clone(),
     };
@@ -83,9 +102,10 @@ async fn bench(options: &Options, database: &server::Database, data: &std::path:
         if !options.only.is_empty() && !options.only.iter().any(|name| name == scenario.name) {
             continue;
         }
-        for &connections in &run.concurrency {
+        fixtures.refresh_tokens().await?;
+        for &connections in &plan.concurrency {
             let row =
-                report::measure(&scenario, connections, &run, &served, &fixtures, &ceilings, &seeded).await;
+                report::measure(&scenario, connections, &plan, &served, &fixtures, &ceilings, &seeded).await;
             eprintln!("{}", row.line());
             rows.push(row);
         }

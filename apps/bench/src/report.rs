@@ -61,7 +61,9 @@ pub struct Row {
 impl Row {
     /// The row as a progress line.
     pub fn line(&self) -> String {
-        let db = self.database_ceiling.as_ref().map(|d| format!(", db ceiling {:.0}/s", d.per_second));
+        let db = self.database_ceiling.as_ref().map(|d| {
+            format!(", db ceiling {:.0}/s p50 {:.2} ms errors {}", d.per_second, d.p50_ms, d.errors)
+        });
         format!(
             "{:<16} c={:<3} {:>8.0}/s p50 {:.2} ms p99 {:.2} ms errors {}{}",
             self.scenario,
@@ -85,9 +87,9 @@ pub async fn measure(
     driver: &Arc<Driver>,
     seeded: &Arc<Seeded>,
 ) -> Row {
-    served.reset_peak_rss();
+    let reset = served.reset_peak_rss();
     let souk = load::drive(connections, plan.duration, scenarios::caller(fixtures, scenario)).await;
-    let peak_rss_mib = served.peak_rss_kib().map(|kib| kib as f64 / 1024.0);
+    let peak_rss_mib = served.peak_rss_kib().filter(|_| reset).map(|kib| kib as f64 / 1024.0);
     let database_ceiling = match scenario.ceiling() {
         Some(query) => {
             let outcome =
@@ -96,7 +98,8 @@ pub async fn measure(
         }
         None => None,
     };
-    let of_database_ceiling = database_ceiling.as_ref().map(|db| ratio(souk.per_second(), db.per_second));
+    let of_database_ceiling =
+        database_ceiling.as_ref().and_then(|db| ratio(souk.per_second(), db.per_second));
     Row {
         scenario: scenario.name,
         connections,
@@ -108,8 +111,8 @@ pub async fn measure(
     }
 }
 
-fn ratio(souk: f64, ceiling: f64) -> f64 {
-    if ceiling > 0.0 { souk / ceiling } else { 0.0 }
+fn ratio(souk: f64, ceiling: f64) -> Option<f64> {
+    (ceiling > 0.0).then(|| souk / ceiling)
 }
 
 /// A whole run.
@@ -161,7 +164,7 @@ impl Report {
             row.of_http_ceiling = static_rows
                 .iter()
                 .find(|(connections, _)| *connections == row.connections)
-                .map(|(_, ceiling)| ratio(row.souk.per_second, *ceiling));
+                .and_then(|(_, ceiling)| ratio(row.souk.per_second, *ceiling));
         }
         Report {
             git_revision: git_revision(),
@@ -187,15 +190,15 @@ impl Report {
             self.seeded,
             self.seed_seconds
         );
-        out.push_str("| scenario | conns | req/s | p50 ms | p99 ms | errors | peak RSS MiB | souk / HTTP ceiling | DB ceiling req/s | souk / DB ceiling |\n");
-        out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        out.push_str("| scenario | conns | req/s | p50 ms | p99 ms | errors | peak RSS MiB | souk / HTTP ceiling | DB ceiling req/s | DB ceiling p50 ms | DB ceiling errors | souk / DB ceiling |\n");
+        out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         let fixed = |value: Option<f64>, digits: usize| {
             value.map(|v| format!("{v:.digits$}")).unwrap_or_else(|| "-".into())
         };
         for row in &self.rows {
             let exhausted = if row.souk.exhausted { " (pool used up)" } else { "" };
             out.push_str(&format!(
-                "| {}{} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} | {} | {} |\n",
+                "| {}{} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} | {} |\n",
                 row.scenario,
                 exhausted,
                 row.connections,
@@ -206,16 +209,20 @@ impl Report {
                 fixed(row.peak_rss_mib, 1),
                 fixed(row.of_http_ceiling, 3),
                 fixed(row.database_ceiling.as_ref().map(|d| d.per_second), 0),
+                fixed(row.database_ceiling.as_ref().map(|d| d.p50_ms), 2),
+                row.database_ceiling.as_ref().map(|d| d.errors.to_string()).unwrap_or_else(|| "-".into()),
                 fixed(row.of_database_ceiling, 3),
             ));
         }
         out
     }
 
-    /// Writes `<date>-<revision>-<database>.md` and `.json` into `dir`; returns the Markdown path.
+    /// Writes `<date>T<hhmm>-<revision>-<database>.md` and `.json` into `dir`; returns the Markdown
+    /// path.
     pub fn write(&self, dir: &Path) -> anyhow::Result<PathBuf> {
         std::fs::create_dir_all(dir)?;
-        let stem = format!("{}-{}-{}", &self.finished_at[..10], self.git_revision, self.database);
+        let minute: String = self.finished_at[..16].chars().filter(|c| *c != ':').collect();
+        let stem = format!("{minute}-{}-{}", self.git_revision, self.database);
         let markdown = dir.join(format!("{stem}.md"));
         std::fs::write(&markdown, self.markdown())?;
         std::fs::write(dir.join(format!("{stem}.json")), serde_json::to_string_pretty(self)? + "\n")?;

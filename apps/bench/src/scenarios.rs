@@ -1,8 +1,8 @@
 //! The measured scenarios: what each sends, as whom, and what answer counts as success.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use rand::rngs::StdRng;
@@ -92,8 +92,8 @@ impl Scenario {
 pub struct Fixtures {
     base: String,
     clients: Vec<Client>,
-    buyers: Vec<String>,
-    sellers: Vec<String>,
+    usernames: Vec<(String, String)>,
+    tokens: RwLock<Tokens>,
     products: Arc<Vec<Uuid>>,
     hot_product: Uuid,
     roots: Vec<Uuid>,
@@ -104,6 +104,17 @@ pub struct Fixtures {
     next_unpaid: AtomicUsize,
     paid: Mutex<Vec<(Uuid, usize)>>,
 }
+
+/// Access tokens of the signed-in buyers and sellers, by worker.
+#[derive(Debug, Default)]
+struct Tokens {
+    buyers: Vec<String>,
+    sellers: Vec<String>,
+    signed_in_at: Option<Instant>,
+}
+
+/// Access tokens live 15 minutes; the accounts sign in again when theirs are this old.
+const TOKEN_REFRESH: Duration = Duration::from_secs(10 * 60);
 
 /// A client holding one keep-alive connection.
 fn one_connection_client() -> reqwest::Result<Client> {
@@ -125,17 +136,13 @@ impl Fixtures {
     /// Signs in the sellers and buyers the load acts as.
     pub async fn prepare(base: &str, seeded: &Seeded) -> anyhow::Result<Arc<Fixtures>> {
         let clients = (0..seed::SIGNED_IN).map(|_| one_connection_client()).collect::<Result<Vec<_>, _>>()?;
-        let mut buyers = Vec::new();
-        let mut sellers = Vec::new();
-        for (i, client) in clients.iter().enumerate() {
-            buyers.push(login(client, base, &seeded.buyers[i].0).await?);
-            sellers.push(login(client, base, &seeded.sellers[i].0).await?);
-        }
-        Ok(Arc::new(Fixtures {
+        let usernames =
+            seeded.buyers.iter().zip(&seeded.sellers).map(|(b, s)| (b.0.clone(), s.0.clone())).collect();
+        let fixtures = Arc::new(Fixtures {
             base: base.to_owned(),
             clients,
-            buyers,
-            sellers,
+            usernames,
+            tokens: RwLock::new(Tokens::default()),
             products: Arc::new(seeded.products.clone()),
             hot_product: seeded.hot_product,
             roots: seeded.root_categories.clone(),
@@ -145,7 +152,39 @@ impl Fixtures {
             unpaid: seeded.unpaid.clone(),
             next_unpaid: AtomicUsize::new(0),
             paid: Mutex::new(seeded.paid.clone()),
-        }))
+        });
+        fixtures.refresh_tokens().await?;
+        Ok(fixtures)
+    }
+
+    /// Signs every account in again when the tokens are near their expiry (or missing).
+    pub async fn refresh_tokens(&self) -> anyhow::Result<()> {
+        let fresh = self
+            .tokens
+            .read()
+            .ok()
+            .and_then(|t| t.signed_in_at)
+            .is_some_and(|at| at.elapsed() < TOKEN_REFRESH);
+        if fresh {
+            return Ok(());
+        }
+        let mut tokens = Tokens { signed_in_at: Some(Instant::now()), ..Tokens::default() };
+        for (client, (buyer, seller)) in self.clients.iter().zip(&self.usernames) {
+            tokens.buyers.push(login(client, &self.base, buyer).await?);
+            tokens.sellers.push(login(client, &self.base, seller).await?);
+        }
+        if let Ok(mut current) = self.tokens.write() {
+            *current = tokens;
+        }
+        Ok(())
+    }
+
+    fn buyer(&self, worker: usize) -> String {
+        self.tokens.read().ok().and_then(|t| t.buyers.get(worker).cloned()).unwrap_or_default()
+    }
+
+    fn seller(&self, worker: usize) -> String {
+        self.tokens.read().ok().and_then(|t| t.sellers.get(worker).cloned()).unwrap_or_default()
     }
 
     fn url(&self, path: &str) -> String {
@@ -199,8 +238,7 @@ async fn call(fx: Arc<Fixtures>, kind: Kind, worker: usize, iteration: u64) -> S
             expect(client.get(fx.url(&format!("/api/v1/products/{id}"))), StatusCode::OK).await
         }
         Kind::SellerOrders => {
-            expect(client.get(fx.url("/api/v1/orders")).bearer_auth(&fx.sellers[worker]), StatusCode::OK)
-                .await
+            expect(client.get(fx.url("/api/v1/orders")).bearer_auth(fx.seller(worker)), StatusCode::OK).await
         }
         Kind::Checkout | Kind::HotCheckout => {
             let product = if kind == Kind::HotCheckout {
@@ -210,7 +248,7 @@ async fn call(fx: Arc<Fixtures>, kind: Kind, worker: usize, iteration: u64) -> S
             };
             let request = client
                 .post(fx.url("/api/v1/checkout"))
-                .bearer_auth(&fx.buyers[worker])
+                .bearer_auth(fx.buyer(worker))
                 .json(&checkout_body(product));
             expect(request, StatusCode::CREATED).await
         }
@@ -241,7 +279,7 @@ async fn call(fx: Arc<Fixtures>, kind: Kind, worker: usize, iteration: u64) -> S
             let Some((order, seller)) = next else { return Step::Exhausted };
             let request = client
                 .post(fx.url(&format!("/api/v1/orders/{order}/status")))
-                .bearer_auth(&fx.sellers[seller])
+                .bearer_auth(fx.seller(seller))
                 .json(&json!({"status": "accepted"}));
             expect(request, StatusCode::OK).await
         }

@@ -260,22 +260,23 @@ pub async fn seed(url: &str, scale: &Scale) -> anyhow::Result<Seeded> {
             product.quantity -= quantity;
         }
         let buyer = buyers[rng.gen_range(0..buyers.len())].1;
-        let created_at =
-            if completed { now - TimeDelta::seconds(rng.gen_range(86_400..365 * 86_400)) } else { now };
+        let created_at = if completed {
+            now - TimeDelta::seconds(rng.gen_range(86_400..365 * 86_400))
+        } else {
+            now - TimeDelta::seconds(rng.gen_range(0..20 * 3600))
+        };
         let order = order(n + 1, product, quantity, buyer, stage, &address, created_at);
         if !completed {
             let tx_ref = format!("bench-{}", order.id.as_uuid().simple());
             let payment = payment(&order, &tx_ref, gateway.id, stage);
-            let seeded = UnpaidOrder {
-                order_id: order.id.as_uuid(),
-                seller: seller_index,
-                tx_ref,
-                amount: order.totals.total.amount_string(),
-            };
             if stage == Stage::Paid {
-                paid.push((payment, (seeded.order_id, seller_index)));
+                paid.push((payment, (order.id.as_uuid(), seller_index)));
             } else {
-                unpaid.push((payment, seeded));
+                let amount = order.totals.total.amount_string();
+                unpaid.push((
+                    payment,
+                    UnpaidOrder { order_id: order.id.as_uuid(), seller: seller_index, tx_ref, amount },
+                ));
             }
         }
         orders.push(order);
@@ -297,6 +298,7 @@ pub async fn seed(url: &str, scale: &Scale) -> anyhow::Result<Seeded> {
     }
     bulk::advance_counter(&txn, "order", orders.len() as i64).await?;
     txn.commit().await?;
+    bulk::refresh_statistics(&db.conn).await?;
     db.conn.close().await?;
 
     let mut unpaid: Vec<UnpaidOrder> = unpaid.into_iter().map(|(_, order)| order).collect();

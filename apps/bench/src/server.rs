@@ -121,9 +121,10 @@ impl Served {
         self.child.id()
     }
 
-    /// Resets the kernel's peak resident set of the process, so the next reading covers one run.
-    pub fn reset_peak_rss(&self) {
-        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.pid()), "5");
+    /// Resets the kernel's peak resident set of the process, so the next reading covers one run;
+    /// false where the kernel refuses (the reading would then cover the whole process life).
+    pub fn reset_peak_rss(&self) -> bool {
+        std::fs::write(format!("/proc/{}/clear_refs", self.pid()), "5").is_ok()
     }
 
     /// The peak resident set in KiB since the last reset (`VmHWM`), where the kernel reports it.

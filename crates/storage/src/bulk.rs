@@ -42,3 +42,13 @@ pub async fn advance_counter(conn: &impl ConnectionTrait, name: &str, value: i64
         .map_err(db_error)?;
     Ok(())
 }
+
+/// After a bulk load on PostgreSQL, refreshes the planner's statistics at once instead of leaving
+/// it to autovacuum halfway through the next workload. SQLite keeps no statistics unless asked,
+/// so it is left as a server running Souk finds it.
+pub async fn refresh_statistics(conn: &impl ConnectionTrait) -> Result<(), DomainError> {
+    if conn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        conn.execute_unprepared("ANALYZE").await.map_err(db_error)?;
+    }
+    Ok(())
+}
