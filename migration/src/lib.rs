@@ -20,6 +20,7 @@ mod m20261201_000011_events;
 mod m20261201_000012_notifications;
 mod m20261201_000013_shipping;
 mod m20261201_000014_stores;
+mod m20261202_000015_listing_indexes;
 
 /// Applies Souk's migrations in order.
 #[derive(Debug)]
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_notifications::Migration),
             Box::new(m20261201_000013_shipping::Migration),
             Box::new(m20261201_000014_stores::Migration),
+            Box::new(m20261202_000015_listing_indexes::Migration),
         ]
     }
 }

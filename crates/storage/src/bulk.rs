@@ -43,12 +43,12 @@ pub async fn advance_counter(conn: &impl ConnectionTrait, name: &str, value: i64
     Ok(())
 }
 
-/// After a bulk load on PostgreSQL, refreshes the planner's statistics at once instead of leaving
-/// it to autovacuum halfway through the next workload. SQLite keeps no statistics unless asked,
-/// so it is left as a server running Souk finds it.
+/// After a bulk load on PostgreSQL, vacuums (setting the visibility map, so counts can be
+/// index-only scans) and refreshes the planner's statistics at once, as autovacuum would later.
+/// SQLite keeps no statistics unless asked, so it is left as a server running Souk finds it.
 pub async fn refresh_statistics(conn: &impl ConnectionTrait) -> Result<(), DomainError> {
     if conn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        conn.execute_unprepared("ANALYZE").await.map_err(db_error)?;
+        conn.execute_unprepared("VACUUM ANALYZE").await.map_err(db_error)?;
     }
     Ok(())
 }
