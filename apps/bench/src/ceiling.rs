@@ -846,18 +846,7 @@ struct Shipping {
 impl Shipping {
     /// The address of the checkout scenario's body, as `Address::check` leaves it.
     fn bench() -> Shipping {
-        let address = Address {
-            name: "Amina Bekele".into(),
-            phone: "+251911000000".into(),
-            line1: "Bole Road 12".into(),
-            line2: None,
-            city: "Addis Ababa".into(),
-            state: None,
-            postal_code: None,
-            country: "ET".into(),
-            lat: None,
-            lng: None,
-        };
+        let address = crate::seed::address();
         let json = serde_json::to_string(&address).unwrap_or_else(|_| "{}".to_owned());
         Shipping { address, json }
     }

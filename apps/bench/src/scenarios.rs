@@ -210,8 +210,7 @@ fn checkout_body(product: Uuid) -> serde_json::Value {
     json!({
         "lines": [{"product_id": product, "quantity": 1}],
         "fulfillment": "delivery",
-        "shipping_address": {"name": "Amina Bekele", "phone": "+251911000000", "line1": "Bole Road 12",
-            "city": "Addis Ababa", "country": "ET"}
+        "shipping_address": seed::address()
     })
 }
 

@@ -224,18 +224,7 @@ pub async fn seed(url: &str, scale: &Scale) -> anyhow::Result<Seeded> {
     let webhook_secret = gateway.secret("webhook_secret").unwrap_or_default().to_owned();
     souk_storage::payments::insert_gateway(&txn, &gateway).await?;
 
-    let address = Address {
-        name: "Amina Bekele".into(),
-        phone: "+251911000000".into(),
-        line1: "Bole Road 12".into(),
-        line2: None,
-        city: "Addis Ababa".into(),
-        state: None,
-        postal_code: None,
-        country: "ET".into(),
-        lat: None,
-        lng: None,
-    };
+    let address = address();
     let mut unpaid = Vec::with_capacity(scale.unpaid_orders);
     let mut paid = Vec::with_capacity(scale.paid_orders);
     let mut orders = Vec::with_capacity(scale.completed_orders + scale.paid_orders + scale.unpaid_orders);
@@ -318,6 +307,22 @@ pub async fn seed(url: &str, scale: &Scale) -> anyhow::Result<Seeded> {
         unpaid,
         search_word: "lamp",
     })
+}
+
+/// The delivery address of every seeded order and every checkout the load sends.
+pub fn address() -> Address {
+    Address {
+        name: "Amina Bekele".into(),
+        phone: "+251911000000".into(),
+        line1: "Bole Road 12".into(),
+        line2: None,
+        city: "Addis Ababa".into(),
+        state: None,
+        postal_code: None,
+        country: "ET".into(),
+        lat: None,
+        lng: None,
+    }
 }
 
 /// Where a seeded order stands.
