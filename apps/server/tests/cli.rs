@@ -156,6 +156,26 @@ fn admin_token(dir: &Path) -> String {
     souk_auth::TokenKeys::hs256(SECRET.as_bytes()).sign(&claims)
 }
 
+/// Reads one keep-alive response (head and `Content-Length` body), leaving the connection open.
+fn read_one_response(stream: &mut TcpStream) -> String {
+    let mut received = Vec::new();
+    let mut byte = [0_u8; 1];
+    while !received.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).unwrap();
+        received.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&received).into_owned();
+    let length = head
+        .lines()
+        .find_map(|line| {
+            line.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned())
+        })
+        .map_or(0, |value| value.parse::<usize>().unwrap());
+    let mut body = vec![0_u8; length];
+    stream.read_exact(&mut body).unwrap();
+    head + &String::from_utf8_lossy(&body)
+}
+
 #[test]
 fn sigterm_lets_in_flight_requests_finish_and_logs_carry_request_ids() {
     let dir = tempfile::tempdir().unwrap();
@@ -163,6 +183,10 @@ fn sigterm_lets_in_flight_requests_finish_and_logs_carry_request_ids() {
     let mut server = start_server(dir.path());
     let mut stream = TcpStream::connect(&server.address).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let probe = format!("GET /health HTTP/1.1\r\nHost: {}\r\n\r\n", server.address);
+    stream.write_all(probe.as_bytes()).unwrap();
+    let probed = read_one_response(&mut stream);
+    assert!(probed.starts_with("HTTP/1.1 200"), "a worker holds the connection before SIGTERM: {probed}");
     let body = br#"{"advance_seconds": 60}"#;
     let head = format!(
         "POST /api/v1/sandbox/clock HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nX-Request-Id: in-flight-1\r\n\
