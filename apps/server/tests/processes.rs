@@ -166,7 +166,7 @@ async fn receiver() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
 
 #[test]
 #[cfg_attr(not(souk_postgres), ignore = "SOUK_TEST_POSTGRES_URL is not set")]
-fn two_processes_send_each_webhook_delivery_once() {
+fn two_processes_on_one_postgres_database_send_each_webhook_delivery_once() {
     on_two_servers(true, async |bases| {
         let client = reqwest::Client::new();
         let admin = login(&client, &bases[0], "demo-admin").await;
