@@ -366,6 +366,14 @@ impl Driver {
         }
     }
 
+    /// `Database::begin_read`: a plain `BEGIN` on either backend.
+    async fn begin_read(&self) -> sqlx::Result<Tx> {
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
     /// The placeholder style of the pool's backend.
     fn dialect(&self) -> Dialect {
         match self.pool {
@@ -605,7 +613,7 @@ impl On<'_> {
     }
 }
 
-/// An open write transaction (rolled back when dropped uncommitted).
+/// An open transaction (rolled back when dropped uncommitted).
 enum Tx {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
     Postgres(sqlx::Transaction<'static, Postgres>),
@@ -800,7 +808,8 @@ fn minor_units(major: i64, exponent: u8) -> i64 {
 
 /// `GET /products`: `list_products` with `SqlProducts::list` and the views' ratings.
 async fn product_list(driver: &Driver, listing: Listing) -> anyhow::Result<()> {
-    let mut on = driver.pool();
+    let mut tx = driver.begin_read().await?;
+    let mut on = tx.on();
     on.all(CATEGORIES, Vec::new()).await?;
     on.one(listing.count_sql(), listing.args.clone()).await?.get::<i64>("num_items")?;
     let ids = ids_of(&on.all(listing.page_sql(), listing.page_args()).await?)?;
@@ -810,22 +819,26 @@ async fn product_list(driver: &Driver, listing: Listing) -> anyhow::Result<()> {
         on.all(PRODUCTS_BY_IDS, vec![Arg::Ids(ids.clone())]).await?;
     }
     load_children(&mut on, &ids).await?;
-    rating_summary(&mut on, &ids).await
+    rating_summary(&mut on, &ids).await?;
+    Ok(tx.commit().await?)
 }
 
 /// `GET /products/{id}`: `get_product`.
 async fn product_read(driver: &Driver, id: Uuid) -> anyhow::Result<()> {
-    let mut on = driver.pool();
+    let mut tx = driver.begin_read().await?;
+    let mut on = tx.on();
     on.optional(PRODUCT_BY_ID, vec![Arg::Id(id), Arg::Int(1)]).await?.context("no such product")?;
     load_children(&mut on, &[id]).await?;
     on.all(CATEGORIES, Vec::new()).await?;
-    rating_summary(&mut on, &[id]).await
+    rating_summary(&mut on, &[id]).await?;
+    Ok(tx.commit().await?)
 }
 
 /// `GET /orders` as a seller: the bearer's account, then `list_orders` on the first page.
 async fn seller_orders(driver: &Driver, seller: Uuid) -> anyhow::Result<()> {
-    let mut on = driver.pool();
-    find_user(&mut on, seller).await?;
+    find_user(&mut driver.pool(), seller).await?;
+    let mut tx = driver.begin_read().await?;
+    let mut on = tx.on();
     on.one(ORDERS_COUNT, vec![Arg::Id(seller)]).await?.get::<i64>("num_items")?;
     let mut args = vec![Arg::Id(seller)];
     args.extend(window(PageRequest::default()));
@@ -833,7 +846,7 @@ async fn seller_orders(driver: &Driver, seller: Uuid) -> anyhow::Result<()> {
     if !ids.is_empty() {
         on.all(ORDER_LINES, vec![Arg::Ids(ids)]).await?;
     }
-    Ok(())
+    Ok(tx.commit().await?)
 }
 
 /// The shipping address every checkout sends, with its stored JSON.

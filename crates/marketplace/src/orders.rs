@@ -378,8 +378,9 @@ impl Marketplace {
     /// One order for a party to it or an admin (`404` for everyone else).
     pub async fn get_order(&self, actor: &Actor, id: OrderId) -> Result<OrderView, DomainError> {
         require(actor, "order", "view")?;
-        let order =
-            find_order(&self.db.conn, id, false).await?.ok_or(DomainError::NotFound { resource: "order" })?;
+        let tx = self.db.begin_read().await.map_err(db_error)?;
+        let order = find_order(&tx, id, false).await?.ok_or(DomainError::NotFound { resource: "order" })?;
+        tx.commit().await.map_err(db_error)?;
         let party = Party::of(actor, order.buyer_id, order.seller_id)
             .ok_or(DomainError::NotFound { resource: "order" })?;
         let allowed_transitions = movable(&order, party, self.clock().now());
@@ -396,7 +397,9 @@ impl Marketplace {
         require(actor, "order", "view")?;
         let scope = order_scope(actor)?;
         let now = self.clock().now();
-        let page = list_orders(&self.db.conn, scope, &filter, page).await?;
+        let tx = self.db.begin_read().await.map_err(db_error)?;
+        let page = list_orders(&tx, scope, &filter, page).await?;
+        tx.commit().await.map_err(db_error)?;
         Ok(page.map(|order| {
             let allowed_transitions = Party::of(actor, order.buyer_id, order.seller_id)
                 .map(|party| movable(&order, party, now))

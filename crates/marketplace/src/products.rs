@@ -97,7 +97,8 @@ impl Marketplace {
         page: PageRequest,
     ) -> Result<Page<ProductView>, DomainError> {
         query.scope = Some(ProductScope::of(actor, include_deleted)?);
-        let conn = &self.db.conn;
+        let tx = self.db.begin_read().await.map_err(db_error)?;
+        let conn = &tx;
         let tree = CategoryTree::new(SqlCategories::new(conn).all().await?);
         if !query.category_ids.is_empty() {
             let mut ids: Vec<_> = query.category_ids.iter().flat_map(|c| tree.subtree(*c)).collect();
@@ -112,7 +113,9 @@ impl Marketplace {
             return Err(DomainError::NotFound { resource: "collection" });
         }
         let page = products.list(&query, page).await?;
-        self.views(conn, &tree, page).await
+        let views = self.views(conn, &tree, page).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(views)
     }
 
     async fn views<C: ConnectionTrait + Send + Sync>(
@@ -138,9 +141,11 @@ impl Marketplace {
 
     /// One product as the actor may see it.
     pub async fn get_product(&self, actor: &Actor, id: ProductId) -> Result<ProductView, DomainError> {
-        let conn = &self.db.conn;
-        let product = visible(SqlProducts::new(conn).find(id).await?, actor)?;
-        self.view_of(conn, product).await
+        let tx = self.db.begin_read().await.map_err(db_error)?;
+        let product = visible(SqlProducts::new(&tx).find(id).await?, actor)?;
+        let view = self.view_of(&tx, product).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(view)
     }
 
     /// Refuses callers who may never create products, before a large body is read.

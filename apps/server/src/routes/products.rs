@@ -91,11 +91,12 @@ fn product_query(reader: &mut QueryReader<'_>) -> (ProductQuery, bool) {
 }
 
 /// Serializes a response, keeping only the `fields` asked for in each item under `data.<key>`.
+/// Without a selection the body is written straight out: the detour through a JSON tree costs
+/// a list about as much CPU as its database reads.
 pub fn sparse<T: Serialize>(body: &T, key: &str, fields: Option<FieldSelection>) -> HttpResponse {
+    let Some(fields) = fields else { return HttpResponse::Ok().json(body) };
     let mut value = serde_json::to_value(body).unwrap_or_default();
-    if let Some(fields) = fields
-        && let Some(data) = value.get_mut("data").and_then(|d| d.get_mut(key))
-    {
+    if let Some(data) = value.get_mut("data").and_then(|d| d.get_mut(key)) {
         *data = match data.take() {
             serde_json::Value::Array(items) => items.into_iter().map(|i| fields.apply(i)).collect(),
             one => fields.apply(one),
