@@ -378,9 +378,8 @@ impl Marketplace {
     /// One order for a party to it or an admin (`404` for everyone else).
     pub async fn get_order(&self, actor: &Actor, id: OrderId) -> Result<OrderView, DomainError> {
         require(actor, "order", "view")?;
-        let tx = self.db.begin_read().await.map_err(db_error)?;
-        let order = find_order(&tx, id, false).await?.ok_or(DomainError::NotFound { resource: "order" })?;
-        tx.commit().await.map_err(db_error)?;
+        let order =
+            find_order(&self.db.conn, id, false).await?.ok_or(DomainError::NotFound { resource: "order" })?;
         let party = Party::of(actor, order.buyer_id, order.seller_id)
             .ok_or(DomainError::NotFound { resource: "order" })?;
         let allowed_transitions = movable(&order, party, self.clock().now());

@@ -121,8 +121,8 @@ impl Database {
     }
 
     /// Opens a read transaction, so the reads of one request share one pooled connection and one
-    /// snapshot: the pool pings a connection each time it is handed back, so statements run
-    /// straight on the pool cost two round trips more each. End it with `commit`.
+    /// snapshot: the pool pings each connection as it comes back, so a statement run straight on
+    /// the pool costs a round trip more. Worth it from three statements on; end it with `commit`.
     pub async fn begin_read(&self) -> Result<DatabaseTransaction, DbErr> {
         self.conn.begin().await
     }
